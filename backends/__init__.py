@@ -1,0 +1,148 @@
+"""Array backends behind one interface; pick one with XNN_BACKEND or get_backend(name).
+
+Backend modules are imported only when asked for, so `import backends` never imports numba or cupy.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+from collections.abc import Iterator
+from contextvars import ContextVar
+from typing import Any
+
+import numpy as np
+
+from backends._base import Backend
+
+__all__ = [
+    "Backend",
+    "BackendUnavailableError",
+    "available_backends",
+    "backend_names",
+    "get_backend",
+    "resolve_dtype",
+    "set_backend",
+    "use_backend",
+]
+
+# One line per backend: adding a backend is one file plus one line here.
+REGISTRY: dict[str, str] = {
+    "numpy": "backends.numpy_backend:NumpyBackend",
+    "python": "backends.python_backend:PythonBackend",
+    "numba": "backends.numba_backend:NumbaBackend",
+    "cupy": "backends.cupy_backend:CupyBackend",
+}
+DEFAULT = "numpy"
+DTYPES = ("float32", "float64")
+INSTALL_HINTS = {
+    "numba": 'pip install numba  (or: pip install "xnn")',
+    "cupy": 'pip install "xnn[cuda12]"  (CUDA 12 driver) or  pip install "xnn[cuda13]"  (CUDA 13)',
+}
+
+
+class BackendUnavailableError(RuntimeError):
+    """A known backend that cannot run here (library missing, no device); the cause is chained."""
+
+
+_current: ContextVar[Backend | None] = ContextVar("xnn_backend", default=None)
+_instances: dict[tuple[str, str], Backend] = {}
+
+
+def backend_names() -> tuple[str, ...]:
+    """Every name XNN_BACKEND accepts."""
+    return (*REGISTRY, "auto")
+
+
+def resolve_dtype(dtype: Any = None) -> np.dtype:
+    """float32 | float64 from the argument, else XNN_DTYPE, else float32."""
+    source = "argument dtype"
+    if dtype is None:
+        dtype = os.environ.get("XNN_DTYPE", "").strip().lower() or "float32"
+        source = "XNN_DTYPE"
+    try:
+        resolved = np.dtype(dtype)
+    except TypeError as e:
+        raise ValueError(f"unknown dtype {dtype!r} (from {source}); expected one of {DTYPES}") from e
+    if resolved.name not in DTYPES:
+        raise ValueError(f"unsupported dtype {resolved.name!r} (from {source}); expected one of {DTYPES}")
+    return resolved
+
+
+def _requested_name(name: str | None) -> tuple[str, str]:
+    """(normalized name, where it came from)."""
+    if name is not None:
+        return name.strip().lower() or DEFAULT, "the argument"
+    env = os.environ.get("XNN_BACKEND", "")
+    return env.strip().lower() or DEFAULT, "XNN_BACKEND"
+
+
+def _load(name: str, dtype: np.dtype) -> Backend:
+    """Import and construct a registered backend; failures become BackendUnavailableError."""
+    key = (name, dtype.name)
+    if key not in _instances:
+        module_name, _, cls_name = REGISTRY[name].partition(":")
+        try:
+            cls = getattr(importlib.import_module(module_name), cls_name)
+            _instances[key] = cls(dtype=dtype)
+        except BackendUnavailableError:
+            raise
+        except ImportError as e:
+            raise BackendUnavailableError(
+                f"backend {name!r} cannot be used: {e}. Fix: {INSTALL_HINTS.get(name, 'reinstall xnn')}"
+            ) from e
+    return _instances[key]
+
+
+def _auto(dtype: np.dtype) -> Backend:
+    """cupy when a GPU is usable, else numpy; never raises for a missing GPU."""
+    try:
+        return _load("cupy", dtype)
+    except BackendUnavailableError:
+        return _load("numpy", dtype)
+
+
+def get_backend(name: str | None = None, dtype: Any = None) -> Backend:
+    """The backend named here, else the one set by use_backend/set_backend, else XNN_BACKEND."""
+    if name is None and dtype is None and (current := _current.get()) is not None:
+        return current
+    requested, source = _requested_name(name)
+    resolved = resolve_dtype(dtype)
+    if requested == "auto":
+        return _auto(resolved)
+    if requested not in REGISTRY:
+        raise ValueError(
+            f"unknown backend {requested!r} (from {source}); expected one of "
+            f"{', '.join(backend_names())}"
+        )
+    return _load(requested, resolved)
+
+
+def set_backend(name: str | None, dtype: Any = None) -> Backend:
+    """Make `name` the current backend for this context (None: back to XNN_BACKEND)."""
+    backend = get_backend(name, dtype) if name is not None else None
+    _current.set(backend)
+    return backend if backend is not None else get_backend()
+
+
+@contextlib.contextmanager
+def use_backend(name: str, dtype: Any = None) -> Iterator[Backend]:
+    """`with use_backend("numba"):` runs the block on that backend, then restores the previous one."""
+    token = _current.set(get_backend(name, dtype))
+    try:
+        yield _current.get()  # type: ignore[misc]
+    finally:
+        _current.reset(token)
+
+
+def available_backends() -> dict[str, str | None]:
+    """{name: None if usable here, else the reason it is not}."""
+    status: dict[str, str | None] = {}
+    for name in REGISTRY:
+        try:
+            _load(name, resolve_dtype("float32"))
+            status[name] = None
+        except BackendUnavailableError as e:
+            status[name] = str(e)
+    return status

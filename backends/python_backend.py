@@ -1,0 +1,304 @@
+"""Explicit pure-Python loops over elements: the readable definition of every op, and the baseline.
+
+Storage is numpy arrays (so results interoperate), but every value is computed by a Python `for`
+loop over Python floats: `tolist()` in, one loop, `numpy.array(list)` out. Nothing vectorized does
+the work. Slow by nature, never made slow on purpose.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from backends._base import Array, Backend, DTypeLike
+from backends._shapes import (
+    Axis,
+    Shape,
+    broadcast_shape,
+    check_broadcast_to,
+    check_matmul,
+    check_reshape,
+    normalize_axes,
+    reduced_shape,
+)
+
+
+def strides_of(shape: Shape) -> list[int]:
+    """C-order strides, in elements."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return strides[::-1]
+
+
+def offsets(out_shape: Shape, shape: Shape, strides: list[int] | None = None) -> list[int]:
+    """Flat index into an array of `shape` for each element of `out_shape`, in C order.
+
+    `shape` is right-aligned against `out_shape`; a size-1 (or missing) dimension is re-read
+    (stride 0): that is all NumPy broadcasting is.
+    """
+    strides = strides_of(shape) if strides is None else strides
+    pad = len(out_shape) - len(shape)
+    index = [0]
+    for k, n in enumerate(out_shape):
+        j = k - pad
+        step = 0 if j < 0 or shape[j] == 1 else strides[j]
+        index = [i + t * step for i in index for t in range(n)]
+    return index
+
+
+def _exp(x: float) -> float:
+    return math.exp(x) if x < 709.78 else math.inf
+
+
+def _log(x: float) -> float:
+    if x > 0:
+        return math.log(x)
+    return -math.inf if x == 0 else math.nan
+
+
+def _sqrt(x: float) -> float:
+    return math.sqrt(x) if x >= 0 else math.nan
+
+
+def _divide(a: float, b: float) -> float:
+    if b != 0:
+        return a / b
+    if a == 0 or math.isnan(a):
+        return math.nan
+    return math.copysign(math.inf, a) * math.copysign(1.0, b)
+
+
+def _power(a: float, b: float) -> float:
+    try:
+        result = a**b
+    except OverflowError:
+        return math.inf
+    except ZeroDivisionError:
+        return math.inf
+    return math.nan if isinstance(result, complex) else result
+
+
+def _maximum(a: float, b: float) -> float:
+    return a if a >= b or a != a else b
+
+
+def _minimum(a: float, b: float) -> float:
+    return a if a <= b or a != a else b
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+class PythonBackend(Backend):
+    """Interpreted loops, one element at a time."""
+
+    name = "python"
+
+    def _out(self, values: list[Any], shape: Shape, dtype: DTypeLike = None) -> np.ndarray:
+        with np.errstate(over="ignore"):  # a float64 result beyond float32's range becomes inf
+            return np.array(values, dtype=self.dtype if dtype is None else dtype).reshape(shape)
+
+    def _unary(self, f: Callable[[float], float], x: Array) -> Array:
+        return self._out([f(v) for v in x.ravel().tolist()], x.shape, x.dtype)
+
+    def _binary(self, op: str, f: Callable[[float, float], Any], a: Array, b: Array) -> Array:
+        shape = broadcast_shape(op, a.shape, b.shape)
+        av, bv = a.ravel().tolist(), b.ravel().tolist()
+        ia, ib = offsets(shape, a.shape), offsets(shape, b.shape)
+        values = [f(av[i], bv[j]) for i, j in zip(ia, ib, strict=True)]
+        return self._out(values, shape, np.result_type(a, b))
+
+    # -- creation and transfer ------------------------------------------------------------------
+    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
+        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
+        return np.asarray(data, dtype=self.dtype if dtype is None else dtype)
+
+    def to_numpy(self, x: Array) -> np.ndarray:
+        """The array itself: storage is already numpy."""
+        return np.asarray(x)
+
+    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Array of zeros."""
+        return self.full(shape, 0.0, dtype)
+
+    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Array of ones."""
+        return self.full(shape, 1.0, dtype)
+
+    def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
+        """Array filled with `fill_value`."""
+        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        size = math.prod(shape)
+        return self._out([fill_value for _ in range(size)], shape, dtype)
+
+    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Uninitialised array (zeros here: Python has no uninitialised memory)."""
+        return self.zeros(shape, dtype)
+
+    def astype(self, x: Array, dtype: DTypeLike) -> Array:
+        """Copy of `x` converted to `dtype`."""
+        return self._out(x.ravel().tolist(), x.shape, dtype)
+
+    def copy(self, x: Array) -> Array:
+        """Independent copy of `x`."""
+        return self._out(x.ravel().tolist(), x.shape, x.dtype)
+
+    def item(self, x: Array) -> float:
+        """The one element of a size-1 array as a Python float."""
+        if x.size != 1:
+            raise ValueError(f"item: expected an array with one element, got shape {tuple(x.shape)}")
+        return float(x.ravel().tolist()[0])
+
+    # -- matmul ---------------------------------------------------------------------------------
+    def matmul(self, a: Array, b: Array) -> Array:
+        """Triple loop: out[i][j] = sum over k of a[i][k] * b[k][j]."""
+        check_matmul(a.shape, b.shape)
+        dtype = np.result_type(a, b)
+        if a.ndim == 1:
+            return self._out(sum(x * y for x, y in zip(a.tolist(), b.tolist(), strict=True)), (), dtype)
+        rows, cols = a.tolist(), b.T.tolist()  # columns of b as lists: b.T here is only a view
+        values = [sum(x * y for x, y in zip(row, col, strict=True)) for row in rows for col in cols]
+        return self._out(values, (a.shape[0], b.shape[1]), dtype)
+
+    # -- elementwise ----------------------------------------------------------------------------
+    def exp(self, x: Array) -> Array:
+        """e**x elementwise (inf on overflow)."""
+        return self._unary(_exp, x)
+
+    def log(self, x: Array) -> Array:
+        """Natural log elementwise (-inf at 0, nan below)."""
+        return self._unary(_log, x)
+
+    def tanh(self, x: Array) -> Array:
+        """tanh elementwise; also the tanh activation."""
+        return self._unary(math.tanh, x)
+
+    def sqrt(self, x: Array) -> Array:
+        """Square root elementwise (nan below 0)."""
+        return self._unary(_sqrt, x)
+
+    def negative(self, x: Array) -> Array:
+        """-x elementwise."""
+        return self._unary(lambda v: -v, x)
+
+    def abs(self, x: Array) -> Array:
+        """|x| elementwise."""
+        return self._unary(abs, x)
+
+    def add(self, a: Array, b: Array) -> Array:
+        """a + b, broadcast."""
+        return self._binary("add", lambda x, y: x + y, a, b)
+
+    def subtract(self, a: Array, b: Array) -> Array:
+        """a - b, broadcast."""
+        return self._binary("subtract", lambda x, y: x - y, a, b)
+
+    def multiply(self, a: Array, b: Array) -> Array:
+        """a * b, broadcast."""
+        return self._binary("multiply", lambda x, y: x * y, a, b)
+
+    def divide(self, a: Array, b: Array) -> Array:
+        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
+        return self._binary("divide", _divide, a, b)
+
+    def maximum(self, a: Array, b: Array) -> Array:
+        """Elementwise max, broadcast (nan wins, as NumPy)."""
+        return self._binary("maximum", _maximum, a, b)
+
+    def minimum(self, a: Array, b: Array) -> Array:
+        """Elementwise min, broadcast (nan wins, as NumPy)."""
+        return self._binary("minimum", _minimum, a, b)
+
+    def power(self, a: Array, b: Array) -> Array:
+        """a ** b, broadcast."""
+        return self._binary("power", _power, a, b)
+
+    def greater(self, a: Array, b: Array) -> Array:
+        """a > b as a bool array, broadcast."""
+        shape = broadcast_shape("greater", a.shape, b.shape)
+        av, bv = a.ravel().tolist(), b.ravel().tolist()
+        pairs = zip(offsets(shape, a.shape), offsets(shape, b.shape), strict=True)
+        return self._out([av[i] > bv[j] for i, j in pairs], shape, bool)
+
+    def where(self, cond: Array, a: Array, b: Array) -> Array:
+        """a where cond is true else b, all three broadcast."""
+        shape = broadcast_shape("where", cond.shape, a.shape, b.shape)
+        cv, av, bv = (x.ravel().tolist() for x in (cond, a, b))
+        index = zip(*(offsets(shape, x.shape) for x in (cond, a, b)), strict=True)
+        values = [av[i] if cv[c] else bv[j] for c, i, j in index]
+        return self._out(values, shape, np.result_type(a, b))
+
+    def clip(self, x: Array, lo: float, hi: float) -> Array:
+        """x limited to [lo, hi]."""
+        return self._unary(lambda v: hi if v > hi else (lo if v < lo else v), x)
+
+    # -- shape ----------------------------------------------------------------------------------
+    def broadcast_to(self, x: Array, shape: Shape) -> Array:
+        """x broadcast to `shape`: each output element reads its source through `offsets`."""
+        shape = tuple(shape)
+        check_broadcast_to(x.shape, shape)
+        values = x.ravel().tolist()
+        return self._out([values[i] for i in offsets(shape, x.shape)], shape, x.dtype)
+
+    def reshape(self, x: Array, shape: Shape) -> Array:
+        """Same elements in `shape` (C order): only the shape changes."""
+        return self._out(x.ravel().tolist(), check_reshape(x.shape, shape), x.dtype)
+
+    def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
+        """Axes permuted: output element reads input at the permuted strides."""
+        axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
+        if sorted(axes) != list(range(x.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
+        strides = strides_of(x.shape)
+        shape = tuple(x.shape[a] for a in axes)
+        values = x.ravel().tolist()
+        index = offsets(shape, shape, [strides[a] for a in axes])
+        return self._out([values[i] for i in index], shape, x.dtype)
+
+    # -- reductions -----------------------------------------------------------------------------
+    def _reduce(self, op: str, x: Array, axis: Axis, keepdims: bool, start: float, f: Any) -> Array:
+        axes = normalize_axes(op, axis, x.ndim)
+        kept = reduced_shape(x.shape, axes, keepdims=True)
+        out = [start for _ in range(math.prod(kept))]
+        # each input element lands in the output slot it reduces into (stride 0 along `axes`)
+        for v, j in zip(x.ravel().tolist(), offsets(x.shape, kept), strict=True):
+            out[j] = f(out[j], v)
+        return self._out(out, reduced_shape(x.shape, axes, keepdims), x.dtype)
+
+    def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        """Sum over `axis` (None: all)."""
+        return self._reduce("sum", x, axis, keepdims, 0.0, lambda acc, v: acc + v)
+
+    def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        """Max over `axis` (None: all); nan wins, as NumPy."""
+        axes = normalize_axes("max", axis, x.ndim)
+        if any(x.shape[k] == 0 for k in axes):
+            raise ValueError(f"max: zero-size reduction over axis {axis} of shape {x.shape} has no identity")
+        return self._reduce("max", x, axis, keepdims, -math.inf, _maximum)
+
+    # -- activations: the definitions, one element at a time ------------------------------------
+    def sigmoid(self, Z: Array) -> Array:
+        """1 / (1 + exp(-z)), from the side where exp cannot overflow."""
+        return self._unary(_sigmoid, Z)
+
+    def relu(self, Z: Array) -> Array:
+        """max(z, 0)."""
+        return self._unary(lambda z: z if z > 0 else 0.0, Z)
+
+    def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
+        """param[i] -= lr * grad[i], one element at a time, in place."""
+        if param.shape != grad.shape:
+            raise ValueError(f"sgd_update_: param {param.shape} and grad {grad.shape} differ")
+        values = param.ravel().tolist()
+        for i, g in enumerate(grad.ravel().tolist()):
+            param.flat[i] = values[i] - lr * g  # .flat writes through any memory layout
+        return param
