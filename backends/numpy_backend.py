@@ -112,7 +112,7 @@ class NumpyBackend(Backend):
 
     def divide(self, a: Array, b: Array) -> Array:
         """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return self._binary(self.xp.divide, a, b)
 
     def maximum(self, a: Array, b: Array) -> Array:

@@ -1,0 +1,127 @@
+"""Activations, their derivatives and the fused NN ops on every backend against NumPy in float64."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from helpers import assert_close, cast, small_shapes, values
+from hypothesis import given
+from hypothesis import strategies as st
+
+from backends._base import ACTIVATIONS, bce_epsilon
+
+
+def sigmoid64(z):
+    z = np.asarray(z, dtype=np.float64)
+    e = np.exp(-np.abs(z))
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+SLOPE = 0.05
+FORWARD = {
+    "sigmoid": sigmoid64,
+    "tanh": np.tanh,
+    "relu": lambda z: np.maximum(z, 0),
+    "leaky_relu": lambda z: np.where(z > 0, z, SLOPE * z),
+    "linear": lambda z: z,
+}
+DERIVATIVE = {
+    "sigmoid": lambda z: sigmoid64(z) * (1 - sigmoid64(z)),
+    "tanh": lambda z: 1 - np.tanh(z) ** 2,
+    "relu": lambda z: (z > 0).astype(np.float64),
+    "leaky_relu": lambda z: np.where(z > 0, 1.0, SLOPE),
+    "linear": np.ones_like,
+}
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@given(data=st.data())
+def test_activation_forward_and_backward(be, activation, data):
+    shape = data.draw(small_shapes(min_dims=1, max_dims=2, max_side=6))
+    Z, dA = cast(be, data.draw(values(shape, -50, 50)), data.draw(values(shape, -5, 5)))
+    z64 = Z.astype(np.float64)
+    A = be.activation_forward(be.asarray(Z), activation, slope=SLOPE)
+    # the oracle runs in float64; the backend's float32 result may round once more per step
+    assert_close(be, A, FORWARD[activation](z64), scale=np.abs(z64) + 1, ulps=8)
+    dZ = be.activation_backward(be.asarray(dA), be.asarray(Z), activation, slope=SLOPE)
+    assert_close(be, dZ, dA * DERIVATIVE[activation](z64), scale=np.abs(dA.astype(np.float64)), ulps=8)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu"])
+def test_named_activation_ops_agree_with_dispatch(be, name):
+    (Z,) = cast(be, np.linspace(-6, 6, 13).reshape(1, -1))
+    dA = be.ones(Z.shape)
+    assert_close(be, getattr(be, name)(be.asarray(Z)), be.to_numpy(be.activation_forward(be.asarray(Z), name)))
+    assert_close(be, getattr(be, f"{name}_backward")(dA, be.asarray(Z)),
+                 be.to_numpy(be.activation_backward(dA, be.asarray(Z), name)))
+
+
+def test_unknown_activation_lists_the_valid_ones(be):
+    with pytest.raises(ValueError, match="expected one of sigmoid, tanh, relu, leaky_relu, linear"):
+        be.activation_forward(be.ones((1, 1)), "softplus")
+
+
+@pytest.mark.parametrize("z", [1e4, -1e4, 88.8, -88.8, 800.0, -800.0])
+def test_sigmoid_and_cross_entropy_stay_finite_at_extreme_z(be, z):
+    Z = be.asarray([[z, -z, 0.0]])
+    A = be.sigmoid(Z)
+    assert np.all(np.isfinite(be.to_numpy(A)))
+    assert np.all((be.to_numpy(A) >= 0) & (be.to_numpy(A) <= 1))
+    for labels in ([[1.0, 0.0, 1.0]], [[0.0, 1.0, 0.0]]):
+        Y = be.asarray(labels)
+        assert np.isfinite(be.item(be.binary_cross_entropy(A, Y)))
+        assert np.all(np.isfinite(be.to_numpy(be.binary_cross_entropy_backward(A, Y))))
+
+
+@given(data=st.data())
+def test_linear_forward_and_backward(be, data):
+    n, n_prev, m = (data.draw(st.integers(1, 7)) for _ in range(3))
+    W, A, b, dZ = cast(be, *(data.draw(values(s, -3, 3)) for s in ((n, n_prev), (n_prev, m), (n, 1), (n, m))))
+    w64, a64, dz64 = (x.astype(np.float64) for x in (W, A, dZ))
+    scale = np.abs(w64) @ np.abs(a64) + np.abs(b)
+    Z = be.linear_forward(be.asarray(W), be.asarray(A), be.asarray(b))
+    assert_close(be, Z, w64 @ a64 + b, scale=scale, ulps=n_prev + 4)
+    dA_prev, dW, db = be.linear_backward(be.asarray(dZ), be.asarray(A), be.asarray(W))
+    assert_close(be, dW, dz64 @ a64.T / m, scale=np.abs(dz64) @ np.abs(a64.T) / m, ulps=m + 4)
+    assert_close(be, db, dz64.sum(1, keepdims=True) / m, scale=np.abs(dz64).sum(1, keepdims=True) / m, ulps=m + 4)
+    assert_close(be, dA_prev, w64.T @ dz64, scale=np.abs(w64.T) @ np.abs(dz64), ulps=n + 4)
+    skipped, dW2, _ = be.linear_backward(be.asarray(dZ), be.asarray(A), be.asarray(W), need_dA_prev=False)
+    assert skipped is None
+    assert_close(be, dW2, be.to_numpy(dW))
+
+
+@given(data=st.data())
+def test_binary_cross_entropy_and_gradient(be, data):
+    m = data.draw(st.integers(1, 30))
+    (AL,) = cast(be, data.draw(values((1, m), 0.0, 1.0)))
+    Y = np.asarray(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=m, max_size=m)), be.dtype)[None]
+    eps = bce_epsilon(be.dtype)
+    # clip bounds as the backend's dtype holds them: 1 - 1e-7 rounds to 1 - 2**-23 in float32
+    p = np.clip(AL, be.dtype.type(eps), be.dtype.type(1 - eps)).astype(np.float64)
+    terms = Y * np.log(p) + (1 - Y) * np.log(1 - p)
+    cost = be.binary_cross_entropy(be.asarray(AL), be.asarray(Y))
+    assert_close(be, cost, -terms.mean(), scale=np.abs(terms).mean() + 1, ulps=64 * (m + 4))
+    grad = be.binary_cross_entropy_backward(be.asarray(AL), be.asarray(Y))
+    assert_close(be, grad, -(Y / p - (1 - Y) / (1 - p)), ulps=64)
+
+
+@given(data=st.data())
+def test_mean_squared_error_and_gradient(be, data):
+    m = data.draw(st.integers(1, 30))
+    AL, Y = cast(be, data.draw(values((1, m), -10, 10)), data.draw(values((1, m), -10, 10)))
+    d = AL.astype(np.float64) - Y
+    cost = be.mean_squared_error(be.asarray(AL), be.asarray(Y))
+    assert_close(be, cost, 0.5 * np.mean(d**2), scale=np.mean(d**2) + np.mean(np.abs(d)) * 20, ulps=m + 8)
+    assert_close(be, be.mean_squared_error_backward(be.asarray(AL), be.asarray(Y)), d, scale=np.abs(AL) + np.abs(Y))
+
+
+@given(data=st.data())
+def test_sgd_update_is_in_place(be, data):
+    shape = data.draw(small_shapes(min_dims=1, max_dims=2, min_side=1))
+    P, G = cast(be, data.draw(values(shape, -10, 10)), data.draw(values(shape, -10, 10)))
+    lr = data.draw(st.floats(1e-4, 2.0))
+    expected = P.astype(np.float64) - be.dtype.type(lr).astype(np.float64) * G
+    param = be.asarray(P)  # may share memory with P on CPU: expected is computed first
+    returned = be.sgd_update_(param, be.asarray(G), lr)
+    assert returned is param
+    assert_close(be, param, expected, scale=np.abs(P) + np.abs(lr * G), ulps=4)
