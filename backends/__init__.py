@@ -113,8 +113,7 @@ def get_backend(name: str | None = None, dtype: Any = None) -> Backend:
         return _auto(resolved)
     if requested not in REGISTRY:
         raise ValueError(
-            f"unknown backend {requested!r} (from {source}); expected one of "
-            f"{', '.join(backend_names())}"
+            f"unknown backend {requested!r} (from {source}); expected one of {', '.join(backend_names())}"
         )
     return _load(requested, resolved)
 

@@ -69,7 +69,7 @@ class Backend(abc.ABC):
     def item(self, x: Array) -> float:
         """The one element of a size-1 array as a Python float (the explicit device-to-host scalar)."""
 
-    def synchronize(self) -> None:
+    def synchronize(self) -> None:  # noqa: B027 - a real no-op on CPU backends, overridden on GPU
         """Wait until queued device work is done (no-op on CPU)."""
 
     def memory_info(self) -> dict[str, Any]:
@@ -209,9 +209,7 @@ class Backend(abc.ABC):
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
         """dZ = dA where Z > 0 else slope * dA."""
-        return self.where(
-            self.greater(Z, self.zeros(())), dA, self.multiply(dA, self.full((), slope))
-        )
+        return self.where(self.greater(Z, self.zeros(())), dA, self.multiply(dA, self.full((), slope)))
 
     # -- fused neural-network ops (override for one pass instead of several) --------------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
@@ -237,9 +235,7 @@ class Backend(abc.ABC):
             return self.leaky_relu(Z, slope)
         return getattr(self, activation)(Z)
 
-    def activation_backward(
-        self, dA: Array, Z: Array, activation: str, slope: float = 0.01
-    ) -> Array:
+    def activation_backward(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
         """dZ = dA * g'(Z) for g in sigmoid | tanh | relu | leaky_relu | linear."""
         check_activation(activation)
         if activation == "linear":
@@ -264,9 +260,7 @@ class Backend(abc.ABC):
         eps = bce_epsilon(self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
         one = self.ones(())
-        return self.subtract(
-            self.divide(self.subtract(one, Y), self.subtract(one, AL)), self.divide(Y, AL)
-        )
+        return self.subtract(self.divide(self.subtract(one, Y), self.subtract(one, AL)), self.divide(Y, AL))
 
     def mean_squared_error(self, AL: Array, Y: Array) -> Array:
         """Cost mean((AL - Y)**2) / 2 over (1, m) (the 1/2 keeps the gradient clean)."""
@@ -285,9 +279,7 @@ class Backend(abc.ABC):
 def check_activation(activation: str) -> None:
     """Raise a ValueError naming the valid activations."""
     if activation not in ACTIVATIONS:
-        raise ValueError(
-            f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}"
-        )
+        raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
 
 
 def bce_epsilon(dtype: np.dtype) -> float:

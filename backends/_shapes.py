@@ -80,8 +80,7 @@ def check_matmul(a_shape: Shape, b_shape: Shape) -> None:
     if a_shape[-1] != b_shape[0]:
         need = "a.shape[1] == b.shape[0]" if ndims == (2, 2) else "len(a) == len(b)"
         raise ValueError(
-            f"matmul: inner dimensions differ: a is {tuple(a_shape)}, b is {tuple(b_shape)} "
-            f"(need {need})"
+            f"matmul: inner dimensions differ: a is {tuple(a_shape)}, b is {tuple(b_shape)} (need {need})"
         )
 
 

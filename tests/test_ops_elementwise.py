@@ -43,7 +43,9 @@ def test_unary_matches_numpy(be, op, oracle, bounds, data):
 @given(data=st.data())
 def test_binary_broadcasts_like_numpy(be, op, oracle, ra, rb, data):
     shapes = data.draw(hnp.mutually_broadcastable_shapes(num_shapes=2, max_dims=4, max_side=4))
-    a, b = cast(be, data.draw(values(shapes.input_shapes[0], *ra)), data.draw(values(shapes.input_shapes[1], *rb)))
+    a, b = cast(
+        be, data.draw(values(shapes.input_shapes[0], *ra)), data.draw(values(shapes.input_shapes[1], *rb))
+    )
     with np.errstate(all="ignore"):
         expected = oracle(a, b)
     result = getattr(be, op)(be.asarray(a), be.asarray(b))

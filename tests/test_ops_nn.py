@@ -51,9 +51,14 @@ def test_activation_forward_and_backward(be, activation, data):
 def test_named_activation_ops_agree_with_dispatch(be, name):
     (Z,) = cast(be, np.linspace(-6, 6, 13).reshape(1, -1))
     dA = be.ones(Z.shape)
-    assert_close(be, getattr(be, name)(be.asarray(Z)), be.to_numpy(be.activation_forward(be.asarray(Z), name)))
-    assert_close(be, getattr(be, f"{name}_backward")(dA, be.asarray(Z)),
-                 be.to_numpy(be.activation_backward(dA, be.asarray(Z), name)))
+    assert_close(
+        be, getattr(be, name)(be.asarray(Z)), be.to_numpy(be.activation_forward(be.asarray(Z), name))
+    )
+    assert_close(
+        be,
+        getattr(be, f"{name}_backward")(dA, be.asarray(Z)),
+        be.to_numpy(be.activation_backward(dA, be.asarray(Z), name)),
+    )
 
 
 def test_unknown_activation_lists_the_valid_ones(be):
@@ -83,7 +88,9 @@ def test_linear_forward_and_backward(be, data):
     assert_close(be, Z, w64 @ a64 + b, scale=scale, ulps=n_prev + 4)
     dA_prev, dW, db = be.linear_backward(be.asarray(dZ), be.asarray(A), be.asarray(W))
     assert_close(be, dW, dz64 @ a64.T / m, scale=np.abs(dz64) @ np.abs(a64.T) / m, ulps=m + 4)
-    assert_close(be, db, dz64.sum(1, keepdims=True) / m, scale=np.abs(dz64).sum(1, keepdims=True) / m, ulps=m + 4)
+    assert_close(
+        be, db, dz64.sum(1, keepdims=True) / m, scale=np.abs(dz64).sum(1, keepdims=True) / m, ulps=m + 4
+    )
     assert_close(be, dA_prev, w64.T @ dz64, scale=np.abs(w64.T) @ np.abs(dz64), ulps=n + 4)
     skipped, dW2, _ = be.linear_backward(be.asarray(dZ), be.asarray(A), be.asarray(W), need_dA_prev=False)
     assert skipped is None
@@ -112,7 +119,9 @@ def test_mean_squared_error_and_gradient(be, data):
     d = AL.astype(np.float64) - Y
     cost = be.mean_squared_error(be.asarray(AL), be.asarray(Y))
     assert_close(be, cost, 0.5 * np.mean(d**2), scale=np.mean(d**2) + np.mean(np.abs(d)) * 20, ulps=m + 8)
-    assert_close(be, be.mean_squared_error_backward(be.asarray(AL), be.asarray(Y)), d, scale=np.abs(AL) + np.abs(Y))
+    assert_close(
+        be, be.mean_squared_error_backward(be.asarray(AL), be.asarray(Y)), d, scale=np.abs(AL) + np.abs(Y)
+    )
 
 
 @given(data=st.data())

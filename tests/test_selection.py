@@ -19,10 +19,14 @@ def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     import os
 
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("XNN_")} | env
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=full_env, timeout=120
+    )
 
 
-@pytest.mark.parametrize(("value", "expected"), [("python", "python"), (" NumPy ", "numpy"), ("", "numpy"), ("auto", None)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [("python", "python"), (" NumPy ", "numpy"), ("", "numpy"), ("auto", None)]
+)
 def test_xnn_backend_env_is_read_at_first_use(value, expected):
     out = run_python("import backends; print(backends.get_backend().name)", XNN_BACKEND=value)
     assert out.returncode == 0, out.stderr
@@ -39,12 +43,16 @@ def test_unknown_env_backend_lists_names_and_source():
 
 
 def test_unknown_argument_backend_says_it_came_from_the_argument():
-    with pytest.raises(ValueError, match=r"unknown backend 'tpu' \(from the argument\); expected one of numpy"):
+    with pytest.raises(
+        ValueError, match=r"unknown backend 'tpu' \(from the argument\); expected one of numpy"
+    ):
         backends.get_backend("tpu")
 
 
 def test_import_backends_imports_neither_numba_nor_cupy():
-    code = "import backends, sys; backends.get_backend(); print('numba' in sys.modules, 'cupy' in sys.modules)"
+    code = (
+        "import backends, sys; backends.get_backend(); print('numba' in sys.modules, 'cupy' in sys.modules)"
+    )
     out = run_python(code)
     assert out.stdout.strip() == "False False", out.stderr
 
@@ -103,7 +111,9 @@ def backend_classes():
         try:
             yield pytest.param(getattr(importlib.import_module(module), cls), id=name)
         except ImportError as e:
-            yield pytest.param(None, id=name, marks=pytest.mark.skip(reason=f"{module} not importable here: {e}"))
+            yield pytest.param(
+                None, id=name, marks=pytest.mark.skip(reason=f"{module} not importable here: {e}")
+            )
 
 
 @pytest.mark.parametrize("cls", list(backend_classes()))
