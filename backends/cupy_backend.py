@@ -1,0 +1,284 @@
+"""Vectorized GPU backend: NumpyBackend's code with `xp = cupy`, hot paths as fused CUDA kernels.
+
+Only this module and its helper `_cupy_kernels` import cupy, and only when the registry asks for
+"cupy". A missing cupy is an ImportError the registry turns into BackendUnavailableError; a cupy
+without a usable GPU raises BackendUnavailableError from the constructor. Host arrays handed to GPU
+ops and GPU out-of-memory become errors that say what to do; the happy path pays only for a `try`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from backends import INSTALL_HINTS, BackendUnavailableError
+from backends._base import Array, DTypeLike, bce_epsilon
+from backends._shapes import Shape, broadcast_error, check_matmul
+from backends.numpy_backend import NumpyBackend
+
+try:
+    import cupy
+
+    OutOfMemoryError = cupy.cuda.memory.OutOfMemoryError
+except ImportError:
+    raise
+except Exception as e:  # a broken install (CUDA libraries missing) must still read as "not installed"
+    raise ImportError(f"cupy is installed but failed to import ({type(e).__name__}: {e})") from e
+
+from backends._cupy_kernels import (  # noqa: E402  (needs cupy imported, or the error above)
+    GPUOutOfMemoryError,
+    binary_cross_entropy,
+    broadcast_of,
+    elementwise,
+    matmul_shape,
+    op_name,
+    out_of_memory,
+    raise_if_host,
+    raise_if_kernel_host,
+)
+
+__all__ = ["CupyBackend", "GPUOutOfMemoryError"]
+_DLPACK_ON_GPU = (2, 13)  # DLPack device types kDLCUDA and kDLCUDAManaged
+
+
+class CupyBackend(NumpyBackend):
+    """Vectorized GPU: NumpyBackend's ops on cupy arrays, fused kernels for the NN hot paths."""
+
+    name = "cupy"
+    xp: Any = cupy
+
+    def __init__(self, dtype: DTypeLike = None) -> None:
+        super().__init__(dtype)
+        self.device_id, self.device_name = _probe_device(self.dtype)
+
+    def _binary(self, ufunc: Any, a: Array, b: Array) -> Array:
+        try:
+            return ufunc(a, b)
+        except ValueError as e:
+            raise broadcast_error(op_name(ufunc), np.shape(a), np.shape(b)) from e
+        except TypeError as e:
+            raise_if_host(e, op_name(ufunc), a=a, b=b)
+            raise
+
+    def _unary(self, ufunc: Any, x: Array) -> Array:
+        try:
+            return ufunc(x)
+        except TypeError as e:
+            raise_if_host(e, op_name(ufunc), x=x)
+            raise
+
+    def _fused(self, name: str, *args: Any) -> Array:
+        try:
+            return elementwise(name)(*args)
+        except TypeError as e:
+            raise_if_kernel_host(e, name, args)
+            raise
+        except OutOfMemoryError as e:
+            raise out_of_memory(name, broadcast_of(args), self.dtype) from e
+
+    def _alloc(self, op: str, make: Any, shape: Shape, dtype: DTypeLike, *fill: float) -> Array:
+        dt = self._dt(dtype)
+        try:
+            return make(shape, *fill, dtype=dt)
+        except OutOfMemoryError as e:
+            raise out_of_memory(op, shape, dt) from e
+
+    # -- creation and transfer ------------------------------------------------------------------
+    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
+        """Device array: host data is copied in; GPU arrays (cupy, __cuda_array_interface__, DLPack)
+        are taken without a copy when the dtype already matches."""
+        dt = self._dt(dtype)
+        try:
+            if type(data) is not cupy.ndarray and _is_dlpack_on_gpu(data):
+                data = cupy.from_dlpack(data)
+            return cupy.asarray(data, dtype=dt)
+        except OutOfMemoryError as e:
+            raise out_of_memory("asarray", np.shape(data), dt) from e
+
+    def to_numpy(self, x: Array) -> np.ndarray:
+        """Host numpy copy of a device array (`.get()`, waits for the stream)."""
+        return cupy.asnumpy(x)
+
+    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Array of zeros."""
+        return self._alloc("zeros", cupy.zeros, shape, dtype)
+
+    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Array of ones."""
+        return self._alloc("ones", cupy.ones, shape, dtype)
+
+    def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
+        """Array filled with `fill_value`."""
+        return self._alloc("full", cupy.full, shape, dtype, fill_value)
+
+    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Uninitialised array (contents arbitrary)."""
+        return self._alloc("empty", cupy.empty, shape, dtype)
+
+    def synchronize(self) -> None:
+        """Wait until the work queued on the current CUDA stream is done."""
+        cupy.cuda.get_current_stream().synchronize()
+
+    def memory_info(self) -> dict[str, Any]:
+        """Device id/name, device total/free bytes, and the default memory pool's used/total bytes."""
+        free, total = cupy.cuda.runtime.memGetInfo()
+        pool = cupy.get_default_memory_pool()
+        return {
+            "device": f"cuda:{self.device_id}",
+            "device_id": self.device_id,
+            "name": self.device_name,
+            "total_bytes": int(total),
+            "free_bytes": int(free),
+            "pool_used_bytes": int(pool.used_bytes()),
+            "pool_total_bytes": int(pool.total_bytes()),
+        }
+
+    # -- matmul ---------------------------------------------------------------------------------
+    def matmul(self, a: Array, b: Array) -> Array:
+        """a @ b for a (n, k), b (k, m) -> (n, m) (cuBLAS); 1-D . 1-D -> 0-d dot product."""
+        check_matmul(a.shape, b.shape)
+        try:
+            return cupy.matmul(a, b)
+        except TypeError as e:
+            raise_if_host(e, "matmul", a=a, b=b)
+            raise
+        except OutOfMemoryError as e:
+            raise out_of_memory("matmul", matmul_shape(a, b), np.result_type(a.dtype, b.dtype)) from e
+
+    # -- elementwise: CuPy's ufuncs, with host arguments caught at the boundary ------------------
+    def exp(self, x: Array) -> Array:
+        """e**x elementwise (inf on overflow)."""
+        return self._unary(cupy.exp, x)
+
+    def log(self, x: Array) -> Array:
+        """Natural log elementwise (-inf at 0, nan below)."""
+        return self._unary(cupy.log, x)
+
+    def tanh(self, x: Array) -> Array:
+        """tanh elementwise; also the tanh activation (one pass already)."""
+        return self._unary(cupy.tanh, x)
+
+    def sqrt(self, x: Array) -> Array:
+        """Square root elementwise (nan below 0)."""
+        return self._unary(cupy.sqrt, x)
+
+    def negative(self, x: Array) -> Array:
+        """-x elementwise."""
+        return self._unary(cupy.negative, x)
+
+    def abs(self, x: Array) -> Array:
+        """|x| elementwise."""
+        return self._unary(cupy.abs, x)
+
+    def where(self, cond: Array, a: Array, b: Array) -> Array:
+        """a where cond is true else b, all three broadcast."""
+        try:
+            return cupy.where(cond, a, b)
+        except ValueError as e:
+            raise broadcast_error("where", np.shape(cond), np.shape(a), np.shape(b)) from e
+        except TypeError as e:
+            raise_if_host(e, "where", cond=cond, a=a, b=b)
+            raise
+
+    # -- activations: one fused kernel each (relu forward is cupy.maximum, already one pass) ------
+    def sigmoid(self, Z: Array) -> Array:
+        """1 / (1 + exp(-Z)) via exp(-|Z|), one kernel. Z: (n, m) -> (n, m)."""
+        return self._fused("sigmoid", Z)
+
+    def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
+        """Z where Z > 0 else slope * Z, one kernel. Z: (n, m) -> (n, m)."""
+        return self._fused("leaky_relu", Z, Z.dtype.type(slope))
+
+    def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
+        """dZ = dA * s * (1 - s), s = sigmoid(Z), one kernel. dA, Z: (n, m) -> (n, m)."""
+        return self._fused("sigmoid_backward", dA, Z)
+
+    def tanh_backward(self, dA: Array, Z: Array) -> Array:
+        """dZ = dA * (1 - tanh(Z)**2), one kernel. dA, Z: (n, m) -> (n, m)."""
+        return self._fused("tanh_backward", dA, Z)
+
+    def relu_backward(self, dA: Array, Z: Array) -> Array:
+        """dZ = dA where Z > 0 else 0, one kernel. dA, Z: (n, m) -> (n, m)."""
+        return self._fused("relu_backward", dA, Z)
+
+    def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
+        """dZ = dA where Z > 0 else slope * dA, one kernel. dA, Z: (n, m) -> (n, m)."""
+        return self._fused("leaky_relu_backward", dA, Z, Z.dtype.type(slope))
+
+    # -- fused neural-network ops -----------------------------------------------------------------
+    def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
+        """Z = W @ A_prev + b, b added in place into the matmul's output. W (n, n_prev), b (n, 1)."""
+        check_matmul(W.shape, A.shape)
+        try:
+            Z = cupy.matmul(W, A)
+            Z += b
+            return Z
+        except TypeError as e:
+            raise_if_host(e, "linear_forward", W=W, A=A, b=b)
+            raise
+        except ValueError as e:
+            raise broadcast_error("linear_forward", matmul_shape(W, A), np.shape(b)) from e
+        except OutOfMemoryError as e:
+            raise out_of_memory("linear_forward", matmul_shape(W, A), np.result_type(W.dtype, A.dtype)) from e
+
+    def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        """Cost -mean(Y log AL + (1-Y) log(1-AL)) over (1, m) in one reduction; a 0-d device array."""
+        count = math.prod(broadcast_of((AL, Y), "binary_cross_entropy"))
+        if count == 0:
+            return super().binary_cross_entropy(AL, Y)
+        t = AL.dtype.type
+        eps = bce_epsilon(AL.dtype)
+        try:
+            return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / count))
+        except TypeError as e:
+            raise_if_kernel_host(e, "binary_cross_entropy", (AL, Y))
+            raise
+
+    def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
+        """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost, one kernel. (1, m)."""
+        t = AL.dtype.type
+        eps = bce_epsilon(AL.dtype)
+        return self._fused("binary_cross_entropy_backward", AL, Y, t(eps), t(1.0 - eps))
+
+    def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
+        """param -= lr * grad in one kernel writing into param (no new array); returns param."""
+        self._fused("sgd_update_", grad, param.dtype.type(lr), param)
+        return param
+
+
+def _probe_device(dtype: np.dtype) -> tuple[int, str]:
+    """(device id, name) once a tiny array and kernel ran; BackendUnavailableError if they cannot."""
+    try:
+        if cupy.cuda.runtime.getDeviceCount() < 1:
+            raise _unavailable("cupy.cuda.runtime.getDeviceCount() found no CUDA device")
+        probe = cupy.full((2,), 1.5, dtype=dtype)
+        total = float((probe * 2).sum())  # allocation, compiled kernel, sync: an old driver fails here
+        device_id = int(cupy.cuda.runtime.getDevice())
+        name = cupy.cuda.runtime.getDeviceProperties(device_id)["name"]
+    except BackendUnavailableError:
+        raise
+    # CUDA reports an unusable GPU as CUDARuntimeError/CUDADriverError (RuntimeErrors), a missing
+    # NVRTC or CUDA library as OSError/CompileException: whatever it is, the GPU is not usable here.
+    except Exception as e:
+        raise _unavailable(f"{type(e).__name__}: {e}") from e
+    if total != 6.0:
+        raise _unavailable(f"a test kernel computed {total} instead of 6.0")
+    return device_id, name.decode() if isinstance(name, bytes) else str(name)
+
+
+def _unavailable(reason: str) -> BackendUnavailableError:
+    return BackendUnavailableError(
+        f"backend 'cupy' cannot be used: cupy is installed but no CUDA GPU is usable ({reason}). "
+        f"Fix: check the GPU and driver with `nvidia-smi` (CUDA_VISIBLE_DEVICES must not hide it) "
+        f"and install the cupy build for your driver's CUDA version: {INSTALL_HINTS['cupy']}"
+    )
+
+
+def _is_dlpack_on_gpu(data: Any) -> bool:
+    """A DLPack producer on a CUDA device (cupy.asarray takes __cuda_array_interface__ itself)."""
+    device = getattr(data, "__dlpack_device__", None)
+    if device is None or hasattr(data, "__cuda_array_interface__"):
+        return False
+    return device()[0] in _DLPACK_ON_GPU
