@@ -1,0 +1,109 @@
+"""The course's step functions, written once against the backend contract: forward, cost, backward, update.
+
+Shapes: X (n_x, m), Y (n_L, m), W[l] (n[l], n[l-1]), b[l] (n[l], 1), Z, A, dZ, dA[l] (n[l], m).
+A cache per layer is (A_prev, W, Z): exactly what backward needs, nothing recomputed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from backends import Backend
+
+Array = Any
+Cache = tuple[Array, Array, Array]
+
+
+@lru_cache(maxsize=64)
+def layer_keys(L: int) -> tuple[tuple[str, str], ...]:
+    """(("W1", "b1"), ..., ("WL", "bL")), formatted once per depth."""
+    return tuple((f"W{layer}", f"b{layer}") for layer in range(1, L + 1))
+
+
+@lru_cache(maxsize=64)
+def grad_keys(L: int) -> tuple[tuple[str, str], ...]:
+    """(("dW1", "db1"), ..., ("dWL", "dbL"))."""
+    return tuple((f"dW{layer}", f"db{layer}") for layer in range(1, L + 1))
+
+
+def to_backend(be: Backend, params: dict) -> dict:
+    """Host parameters {"W1": ndarray, ...} as the backend's arrays in its dtype."""
+    return {key: be.asarray(value) for key, value in params.items()}
+
+
+def forward(
+    be: Backend, params: dict, X: Array, activations: Sequence[str], slope: float = 0.01
+) -> tuple[Array, list[Cache]]:
+    """(AL, caches): A[l] = g[l](W[l] A[l-1] + b[l]), l = 1..L. X (n_x, m) -> AL (n_L, m)."""
+    caches = []
+    A = X
+    for (kW, kb), activation in zip(layer_keys(len(activations)), activations, strict=True):
+        W = params[kW]
+        Z = be.linear_forward(W, A, params[kb])
+        caches.append((A, W, Z))
+        A = be.activation_forward(Z, activation, slope)
+    return A, caches
+
+
+def predict_proba(
+    be: Backend, params: dict, X: Array, activations: Sequence[str], slope: float = 0.01
+) -> Array:
+    """AL (n_L, m) without keeping caches: inference holds one layer's activations at a time."""
+    A = X
+    for (kW, kb), activation in zip(layer_keys(len(activations)), activations, strict=True):
+        A = be.activation_forward(be.linear_forward(params[kW], A, params[kb]), activation, slope)
+    return A
+
+
+def compute_cost(be: Backend, AL: Array, Y: Array, loss: str = "bce") -> Array:
+    """The cost as a backend scalar (read with be.item): bce, -mean(Y log AL + (1-Y) log(1-AL)), or mse."""
+    if loss == "bce":
+        return be.binary_cross_entropy(AL, Y)
+    if loss == "mse":
+        return be.mean_squared_error(AL, Y)
+    raise ValueError(f"unknown loss {loss!r}; expected one of bce, mse")
+
+
+def output_dZ(be: Backend, AL: Array, Y: Array, Z: Array, activation: str, loss: str, slope: float) -> Array:
+    """dZ[L] (n_L, m); sigmoid + bce is AL - Y directly: stable, one pass instead of three."""
+    if loss == "bce" and activation == "sigmoid":
+        return be.subtract(AL, Y)
+    if loss == "bce":
+        dAL = be.binary_cross_entropy_backward(AL, Y)
+    else:
+        dAL = be.mean_squared_error_backward(AL, Y)
+    return be.activation_backward(dAL, Z, activation, slope)
+
+
+def backward(
+    be: Backend,
+    AL: Array,
+    Y: Array,
+    caches: list[Cache],
+    activations: Sequence[str],
+    loss: str = "bce",
+    slope: float = 0.01,
+) -> dict:
+    """{"dW1": (n1, n_x), "db1": (n1, 1), ...}; dA is never computed for the input layer."""
+    L = len(caches)
+    keys = grad_keys(L)
+    grads = {}
+    dZ = output_dZ(be, AL, Y, caches[-1][2], activations[-1], loss, slope)
+    for layer in range(L, 0, -1):
+        A_prev, W, _ = caches[layer - 1]
+        dA_prev, dW, db = be.linear_backward(dZ, A_prev, W, layer > 1)
+        grads[keys[layer - 1][0]], grads[keys[layer - 1][1]] = dW, db
+        if layer > 1:
+            dZ = be.activation_backward(dA_prev, caches[layer - 2][2], activations[layer - 2], slope)
+    return grads
+
+
+def update_parameters(be: Backend, params: dict, grads: dict, learning_rate: float) -> dict:
+    """W[l] -= learning_rate * dW[l], b[l] likewise, in place (no new arrays); returns params."""
+    L = len(params) // 2
+    for (kW, kb), (gW, gb) in zip(layer_keys(L), grad_keys(L), strict=True):
+        be.sgd_update_(params[kW], grads[gW], learning_rate)
+        be.sgd_update_(params[kb], grads[gb], learning_rate)
+    return params

@@ -1,0 +1,166 @@
+"""Host-side checks of user input: architecture, hyperparameters, data, parameters. No backend arrays here."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from backends._base import ACTIVATIONS
+
+LOSSES = ("bce", "mse")
+INITS = ("small", "xavier", "he", "zeros")
+
+
+def check_choice(kind: str, value: Any, choices: Sequence[str]) -> str:
+    """`value` if it is one of `choices`, else a ValueError listing them."""
+    if value not in choices:
+        raise ValueError(f"unknown {kind} {value!r}; expected one of {', '.join(choices)}")
+    return value
+
+
+def _is_int(x: Any) -> bool:
+    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+
+def check_layer_dims(layer_dims: Sequence[int]) -> list[int]:
+    """[n_x, n_1, ..., n_L] as ints: at least two entries, all positive."""
+    ok = isinstance(layer_dims, Sequence | np.ndarray) and not isinstance(layer_dims, str)
+    dims = list(layer_dims) if ok else None
+    if dims is None or len(dims) < 2:
+        raise ValueError(
+            f"layer_dims must list at least two sizes [n_x, ..., n_L], got {layer_dims!r}; "
+            "e.g. [2, 1] for logistic regression, [2, 4, 1] for one hidden layer of 4 units"
+        )
+    bad = [d for d in dims if not _is_int(d) or d < 1]
+    if bad:
+        raise ValueError(f"layer_dims must be positive integers, got {dims!r} (bad: {bad!r})")
+    return [int(d) for d in dims]
+
+
+def resolve_activations(hidden: str | Sequence[str], output: str, n_layers: int) -> list[str]:
+    """One activation per layer: the hidden ones (a name, or one per hidden layer), then the output's."""
+    names = [hidden] * (n_layers - 1) if isinstance(hidden, str) else list(hidden)
+    if len(names) != n_layers - 1:
+        raise ValueError(
+            f"hidden lists {len(names)} activations but the network has {n_layers - 1} hidden layers; "
+            "pass one name for all of them or one per hidden layer"
+        )
+    for name in [*names, output]:
+        check_choice("activation", name, ACTIVATIONS)
+    return [*names, output]
+
+
+def resolve_loss(loss: str | None, output: str) -> str:
+    """bce for a sigmoid output, mse otherwise, unless given; bce needs the sigmoid's (0, 1) output."""
+    loss = ("bce" if output == "sigmoid" else "mse") if loss is None else loss
+    check_choice("loss", loss, LOSSES)
+    if loss == "bce" and output != "sigmoid":
+        raise ValueError(
+            f"loss 'bce' needs output='sigmoid' (probabilities in (0, 1)), got output={output!r}; "
+            "use output='sigmoid' or loss='mse'"
+        )
+    return loss
+
+
+def check_positive_number(name: str, value: Any) -> float:
+    """A finite real number > 0."""
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
+    return float(value)
+
+
+def check_count(name: str, value: Any) -> int:
+    """An integer >= 1."""
+    if not _is_int(value) or value < 1:
+        raise ValueError(f"{name} must be an integer >= 1, got {value!r}")
+    return int(value)
+
+
+def check_optional_count(name: str, value: Any) -> int | None:
+    """An integer >= 1 or None."""
+    if value is not None and (not _is_int(value) or value < 1):
+        raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
+    return None if value is None else int(value)
+
+
+def check_slope(slope: Any) -> float:
+    """The leaky ReLU slope: a finite real number."""
+    if not isinstance(slope, numbers.Real) or isinstance(slope, bool) or not math.isfinite(slope):
+        raise ValueError(f"slope must be a finite number (typically 0.01), got {slope!r}")
+    return float(slope)
+
+
+def host_matrix(data: Any, name: str) -> np.ndarray:
+    """`data` as a finite 2-D numeric numpy array, columns = examples."""
+    arr = np.asarray(data)
+    if arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold numbers, got dtype {arr.dtype}")
+    if arr.ndim != 2:
+        hint = "reshape labels to (1, m)" if name == "Y" else "X is (n_x, m), one column per example"
+        raise ValueError(f"{name} must be 2-D, got shape {arr.shape}; {hint}")
+    if not np.isfinite(arr).all():
+        raise ValueError(f"{name} contains NaN or infinite values; clean or impute them before training")
+    return arr
+
+
+def check_data_shapes(X_shape: tuple, Y_shape: tuple | None, n_x: int, n_y: int) -> None:
+    """X (n_x, m) and Y (n_y, m) agree with the network and with each other."""
+    if X_shape[0] != n_x:
+        raise ValueError(
+            f"X has {X_shape[0]} rows but the network expects n_x = layer_dims[0] = {n_x}: X must be "
+            f"(n_x, m) = ({n_x}, m), one column per example; transpose X if examples are its rows"
+        )
+    if X_shape[1] < 1:
+        raise ValueError(f"X has no examples (shape {tuple(X_shape)}); need at least one column")
+    if Y_shape is None:
+        return
+    if Y_shape[0] != n_y or Y_shape[1] != X_shape[1]:
+        raise ValueError(
+            f"Y is {tuple(Y_shape)} but X is {tuple(X_shape)}: expected Y ({n_y}, {X_shape[1]}), "
+            "one label column per example column of X; reshape labels with Y.reshape(1, -1)"
+        )
+
+
+def check_binary(Y: np.ndarray) -> None:
+    """Labels for binary cross-entropy must be 0 or 1."""
+    bad = np.unique(Y[(Y != 0) & (Y != 1)])
+    if bad.size:
+        raise ValueError(
+            f"loss 'bce' needs labels 0 or 1, got other values {bad[:5].tolist()}; "
+            "map the classes to 0/1, or use loss='mse' for regression"
+        )
+
+
+def check_parameters(params: Mapping[str, Any], layer_dims: Sequence[int]) -> dict[str, np.ndarray]:
+    """{"W1", "b1", ..., "WL", "bL"}: W[l] (n[l], n[l-1]), b[l] (n[l], 1), finite; as float64."""
+    if not isinstance(params, Mapping):
+        raise ValueError(f"parameters must be a dict {{'W1': ..., 'b1': ...}}, got {type(params).__name__}")
+    expected = {}
+    for layer in range(1, len(layer_dims)):
+        expected[f"W{layer}"] = (layer_dims[layer], layer_dims[layer - 1])
+        expected[f"b{layer}"] = (layer_dims[layer], 1)
+    if set(params) != set(expected):
+        missing, extra = sorted(set(expected) - set(params)), sorted(set(params) - set(expected))
+        raise ValueError(
+            f"parameters keys differ from layer_dims {list(layer_dims)}: missing {missing}, extra {extra}"
+        )
+    out = {}
+    for key, shape in expected.items():
+        arr = np.asarray(params[key], dtype=np.float64)
+        if arr.shape != shape:
+            raise ValueError(
+                f"parameters[{key!r}] is {arr.shape}, expected {shape} for layer_dims {list(layer_dims)}"
+            )
+        if not np.isfinite(arr).all():
+            raise ValueError(f"parameters[{key!r}] contains NaN or infinite values")
+        out[key] = arr
+    return out
