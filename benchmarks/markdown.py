@@ -1,0 +1,136 @@
+"""The report as Markdown: the targets, a speedup table per op and size, the numba compile table."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks.report import TARGETS, Row, compile_times, speedups, targets
+
+
+def fmt_time(seconds: float | None) -> str:
+    """Seconds with a unit, 3 significant digits."""
+    if seconds is None:
+        return "—"
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if seconds >= scale:
+            return f"{seconds / scale:.3g} {unit}"
+    return f"{seconds / 1e-9:.3g} ns"
+
+
+def fmt_ratio(ratio: float | None) -> str:
+    """12,345× | 12.3× | 0.85×; a dash where there is no baseline."""
+    if ratio is None:
+        return "—"
+    return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.3g}×"
+
+
+def _md_table(header: list[str], lines: list[list[str]]) -> list[str]:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    return out + ["| " + " | ".join(cells) + " |" for cells in lines]
+
+
+def _speedup_sections(table: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for suite, op in dict.fromkeys((t["suite"], t["op"]) for t in table):
+        cells = [
+            [
+                t["size"],
+                t["dtype"],
+                t["backend"],
+                fmt_time(t["median"]),
+                fmt_ratio(t["vs_python"]),
+                fmt_ratio(t["vs_numpy"]),
+            ]
+            for t in table
+            if (t["suite"], t["op"]) == (suite, op)
+        ]
+        out += ["", f"## {suite}: {op}", ""]
+        out += _md_table(["size", "dtype", "backend", "median", "speedup vs python", "vs numpy"], cells)
+    return out
+
+
+def _compile_section(lines: list[dict[str, Any]]) -> list[str]:
+    if not lines:
+        return []
+    cells = [
+        [
+            c["op"],
+            c["dtype"],
+            fmt_time(c.get("cold_first_call")),
+            fmt_time(c.get("warm_first_call")),
+            fmt_time(c.get("steady")),
+            fmt_time(c.get("cold_process")),
+            fmt_time(c.get("warm_process")),
+        ]
+        for c in lines
+    ]
+    header = [
+        "op",
+        "dtype",
+        "first call, cold cache",
+        "first call, warm cache",
+        "steady call",
+        "process, cold",
+        "process, warm",
+    ]
+    return ["", "## numba compile: first call in a fresh process", ""] + _md_table(header, cells)
+
+
+def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
+    if not lines:
+        return []
+    cells = []
+    for t in lines:
+        row = [t["size"], t["dtype"], fmt_time(t["numpy"])]
+        for peer, _ in TARGETS:
+            time_s, ratio, ok = t[peer]
+            mark = "" if ok is None else (" ✓" if ok else " ✗")
+            row += [fmt_time(time_s), fmt_ratio(ratio) + mark]
+        cells.append(row)
+    header = [
+        "net",
+        "dtype",
+        "numpy step",
+        "lean NumPy",
+        "numpy / lean (≤ 1.1)",
+        "PyTorch CPU",
+        "numpy / torch (≤ 1.0)",
+    ]
+    return ["", "## Targets: the numpy backend's training step", ""] + _md_table(header, cells)
+
+
+def _preamble(machine: dict[str, Any]) -> list[str]:
+    xnn = machine.get("xnn", {})
+    cpu = machine.get("cpu", {}) if isinstance(machine.get("cpu"), dict) else {}
+    facts = {
+        "machine": machine.get("node"),
+        "cpu": cpu.get("brand_raw"),
+        "profile": xnn.get("profile"),
+        "threads": xnn.get("threads"),
+        "python": machine.get("python_version"),
+        "versions": ", ".join(f"{k} {v}" for k, v in xnn.get("versions", {}).items()) or None,
+        "load average (1, 5, 15 min) at start / end": _load(xnn),
+    }
+    lines = [f"- {k}: {v}" for k, v in facts.items() if v is not None]
+    return [
+        "# xnn benchmark report",
+        "",
+        "Median times; speedup = baseline median / this median at the "
+        "same op, size and dtype (no row, no speedup: nothing is extrapolated).",
+        "",
+        *lines,
+    ]
+
+
+def _load(xnn: dict[str, Any]) -> str | None:
+    """Load averages as written, e.g. '0.1, 0.2, 0.3 / 2.0, 1.1, 0.5'; None if not recorded."""
+    start, end = xnn.get("loadavg_start"), xnn.get("loadavg_end")
+    if not start and not end:
+        return None
+    return " / ".join(", ".join(map(str, v)) if v else "?" for v in (start, end))
+
+
+def markdown(rows: list[Row], machine: dict[str, Any]) -> str:
+    """The whole report as Markdown."""
+    parts = _preamble(machine) + _targets_section(targets(rows)) + _speedup_sections(speedups(rows))
+    return "\n".join(parts + _compile_section(compile_times(rows))) + "\n"
