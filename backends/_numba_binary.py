@@ -17,6 +17,7 @@ _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192
 PARALLEL_MIN = 1 << 16  # measured: add breaks even with the pool between 32k and 128k elements
 
+
 @njit(inline="always", **_JIT)
 def _offsets(row, shape, sa, sb):
     """Offsets into a and b of `row`, counted over the outer dims (all but the last)."""

@@ -62,8 +62,9 @@ def _tanh32(x):
     e = fexp(_TWO * -z)
     big = (_ONE - e) / (_ONE + e)
     z2 = z * z
-    small = z + z * z2 * (_TANH_SERIES[0] + z2 * (_TANH_SERIES[1] + z2 * (
-        _TANH_SERIES[2] + z2 * _TANH_SERIES[3])))
+    small = z + z * z2 * (
+        _TANH_SERIES[0] + z2 * (_TANH_SERIES[1] + z2 * (_TANH_SERIES[2] + z2 * _TANH_SERIES[3]))
+    )
     t = small if z < F(0.25) else big
     return t if x >= _ZERO else -t
 

@@ -12,18 +12,9 @@ import functools
 
 import numpy as np
 
-from backends._shapes import Shape
+from backends._shapes import Shape, c_strides
 
 Layout = tuple[np.ndarray, ...]  # (shape, strides of operand 0, strides of operand 1, ...) as int64
-
-
-def c_strides(shape: Shape) -> list[int]:
-    """C-order strides in elements."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= n
-    return strides[::-1]
 
 
 def _as_arrays(dims: list[tuple[int, ...]], count: int) -> Layout:
@@ -54,9 +45,7 @@ def broadcast_layout(out_shape: Shape, *shapes: Shape) -> Layout:
     for shape in shapes:
         strides = c_strides(shape)
         pad = ndim - len(shape)
-        per_operand.append(
-            [0 if k < pad or shape[k - pad] == 1 else strides[k - pad] for k in range(ndim)]
-        )
+        per_operand.append([0 if k < pad or shape[k - pad] == 1 else strides[k - pad] for k in range(ndim)])
     dims = [(n, *(s[k] for s in per_operand)) for k, n in enumerate(out_shape) if n != 1]
     return _as_arrays(_merge(dims), len(shapes))
 

@@ -20,7 +20,10 @@ from numba import njit, prange
 
 # contract: fused multiply-add; reassoc/nsz: reorder the 4-term sums. No nnan/ninf: inf/nan propagate.
 _JIT: dict[str, Any] = {
-    "cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"contract", "reassoc", "nsz"}
+    "cache": True,
+    "nogil": True,
+    "error_model": "numpy",
+    "fastmath": {"contract", "reassoc", "nsz"},
 }
 MB, KC, NC = 128, 256, 512
 PARALLEL_MIN_FLOPS = 1 << 17

@@ -27,15 +27,25 @@ from backends._numba_layout import broadcast_layout, c_strides, dense_source, re
 from backends._shapes import broadcast_shape, check_matmul, normalize_axes, reduced_shape
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
-UNARY = {name: getattr(ew, name) for name in (
-    "exp", "log", "tanh", "sqrt", "negative", "clip", "sigmoid", "relu", "leaky_relu")}
+UNARY = {
+    name: getattr(ew, name)
+    for name in ("exp", "log", "tanh", "sqrt", "negative", "clip", "sigmoid", "relu", "leaky_relu")
+}
 UNARY["abs"] = ew.abs_
-BINARY = {name: getattr(bn, name) for name in (
-    "add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "greater")}
-PAIR = {name: getattr(ew, name) for name in (
-    "sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "bce_backward")}
-FOLD = {("sum", True): rd.sum_last, ("max", True): rd.max_last,
-        ("sum", False): rd.sum_outer, ("max", False): rd.max_outer}
+BINARY = {
+    name: getattr(bn, name)
+    for name in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "greater")
+}
+PAIR = {
+    name: getattr(ew, name)
+    for name in ("sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "bce_backward")
+}
+FOLD = {
+    ("sum", True): rd.sum_last,
+    ("max", True): rd.max_last,
+    ("sum", False): rd.sum_outer,
+    ("max", False): rd.max_outer,
+}
 
 _lock = threading.Lock()
 _serialize = True  # until a parallel kernel has run on a layer known to be thread-safe

@@ -10,6 +10,15 @@ Shape = tuple[int, ...]
 Axis = int | tuple[int, ...] | None
 
 
+def c_strides(shape: Shape) -> list[int]:
+    """C-order strides, in elements."""
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= n
+    return strides[::-1]
+
+
 def broadcast_shape(op: str, *shapes: Shape) -> Shape:
     """NumPy's broadcasting rule for any rank: align right; sizes must be equal or 1."""
     ndim = max((len(s) for s in shapes), default=0)

@@ -78,8 +78,11 @@ class NumbaBackend(Backend):
 
     def memory_info(self) -> dict[str, Any]:
         """CPU, plus numba's threading layer and thread count."""
-        return {"device": "cpu", "threading_layer": ops.threading_layer() or "not started yet",
-                "num_threads": numba.get_num_threads()}
+        return {
+            "device": "cpu",
+            "threading_layer": ops.threading_layer() or "not started yet",
+            "num_threads": numba.get_num_threads(),
+        }
 
     # -- matmul ---------------------------------------------------------------------------------
     def matmul(self, a: Array, b: Array) -> Array:

@@ -18,6 +18,7 @@ from backends._shapes import (
     Axis,
     Shape,
     broadcast_shape,
+    c_strides,
     check_broadcast_to,
     check_matmul,
     check_reshape,
@@ -26,22 +27,13 @@ from backends._shapes import (
 )
 
 
-def strides_of(shape: Shape) -> list[int]:
-    """C-order strides, in elements."""
-    strides, step = [], 1
-    for n in reversed(shape):
-        strides.append(step)
-        step *= n
-    return strides[::-1]
-
-
 def offsets(out_shape: Shape, shape: Shape, strides: list[int] | None = None) -> list[int]:
     """Flat index into an array of `shape` for each element of `out_shape`, in C order.
 
     `shape` is right-aligned against `out_shape`; a size-1 (or missing) dimension is re-read
     (stride 0): that is all NumPy broadcasting is.
     """
-    strides = strides_of(shape) if strides is None else strides
+    strides = c_strides(shape) if strides is None else strides
     pad = len(out_shape) - len(shape)
     index = [0]
     for k, n in enumerate(out_shape):
@@ -258,7 +250,7 @@ class PythonBackend(Backend):
         axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
         if sorted(axes) != list(range(x.ndim)):
             raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
-        strides = strides_of(x.shape)
+        strides = c_strides(x.shape)
         shape = tuple(x.shape[a] for a in axes)
         values = x.ravel().tolist()
         index = offsets(shape, shape, [strides[a] for a in axes])

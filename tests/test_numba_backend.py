@@ -59,8 +59,12 @@ def test_blocked_matmul_on_odd_and_non_square_sizes(nb, layout, n, k, m):
 
 
 @settings(deadline=None, max_examples=40)
-@given(n=st.integers(1, 140), k=st.integers(0, 140), m=st.integers(1, 140),
-       layout=st.sampled_from(["NN", "TN", "NT", "TT"]))
+@given(
+    n=st.integers(1, 140),
+    k=st.integers(0, 140),
+    m=st.integers(1, 140),
+    layout=st.sampled_from(["NN", "TN", "NT", "TT"]),
+)
 def test_matmul_any_shape_and_layout(n, k, m, layout):
     nb = backends.get_backend("numba", "float32")
     a, b = operands(nb, n, k, m, layout, seed=n * k + m)
@@ -122,8 +126,11 @@ def test_broadcast_any_rank_up_to_six(data):
 @given(data=st.data())
 def test_reductions_over_any_axes_of_rank_up_to_five(data):
     nb = backends.get_backend("numba", "float64")
-    x = data.draw(hnp.arrays(np.float64, hnp.array_shapes(min_dims=1, max_dims=5, max_side=5),
-                             elements=st.floats(-9, 9)))
+    x = data.draw(
+        hnp.arrays(
+            np.float64, hnp.array_shapes(min_dims=1, max_dims=5, max_side=5), elements=st.floats(-9, 9)
+        )
+    )
     axis = data.draw(st.none() | hnp.valid_tuple_axes(x.ndim))
     np.testing.assert_allclose(nb.sum(x, axis=axis), np.sum(x, axis=axis), rtol=1e-12, atol=1e-12)
     np.testing.assert_array_equal(nb.max(x, axis=axis, keepdims=True), np.max(x, axis=axis, keepdims=True))
@@ -175,11 +182,23 @@ def test_float32_stays_float32():
     x = np.linspace(-3, 3, 12, dtype=np.float32).reshape(3, 4)
     col = np.ones((3, 1), np.float32)
     W, Y = np.eye(3, dtype=np.float32), np.ones((3, 4), np.float32)
-    results = [nb.exp(x), nb.add(x, col), nb.divide(x, nb.full((), 2.0)), nb.matmul(x, x.T),
-               nb.sum(x, axis=1), nb.mean(x), nb.max(x, axis=0), nb.sigmoid(x), nb.tanh_backward(x, x),
-               nb.clip(x, 0, 1), nb.linear_forward(x.T, x, np.ones((4, 1), np.float32)),
-               *nb.linear_backward(x, x, W), nb.binary_cross_entropy(nb.sigmoid(x), Y), nb.transpose(x),
-               nb.copy(x.T)]
+    results = [
+        nb.exp(x),
+        nb.add(x, col),
+        nb.divide(x, nb.full((), 2.0)),
+        nb.matmul(x, x.T),
+        nb.sum(x, axis=1),
+        nb.mean(x),
+        nb.max(x, axis=0),
+        nb.sigmoid(x),
+        nb.tanh_backward(x, x),
+        nb.clip(x, 0, 1),
+        nb.linear_forward(x.T, x, np.ones((4, 1), np.float32)),
+        *nb.linear_backward(x, x, W),
+        nb.binary_cross_entropy(nb.sigmoid(x), Y),
+        nb.transpose(x),
+        nb.copy(x.T),
+    ]
     assert [r.dtype.name for r in results] == ["float32"] * len(results)
 
 
@@ -225,8 +244,14 @@ def test_several_threads_at_once(nb):
 
 def run_python(code: str, **env: str) -> subprocess.CompletedProcess:
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("XNN_", "NUMBA_THREADING"))} | env
-    return subprocess.run([sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True,
-                          env=environ, cwd=ROOT, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        env=environ,
+        cwd=ROOT,
+        timeout=600,
+    )
 
 
 def test_workqueue_layer_is_serialized_instead_of_aborting():
@@ -277,9 +302,11 @@ def test_missing_numba_raises_backend_unavailable_with_the_fix():
 
 def test_errors_read_as_on_the_numpy_backend(nb):
     npb = backends.get_backend("numpy", nb.dtype.name)
-    for call in (lambda be: be.add(be.ones((3, 4)), be.ones((2, 4))),
-                 lambda be: be.matmul(be.ones((3, 4)), be.ones((5, 2))),
-                 lambda be: be.where(be.ones((2, 3)) > 0, be.ones((4, 3)), be.zeros((1,)))):
+    for call in (
+        lambda be: be.add(be.ones((3, 4)), be.ones((2, 4))),
+        lambda be: be.matmul(be.ones((3, 4)), be.ones((5, 2))),
+        lambda be: be.where(be.ones((2, 3)) > 0, be.ones((4, 3)), be.zeros((1,))),
+    ):
         with pytest.raises(ValueError) as want:
             call(npb)
         with pytest.raises(ValueError) as got:
