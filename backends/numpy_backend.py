@@ -176,11 +176,13 @@ class NumpyBackend(Backend):
 
     # -- activations: one expression each, stable at any |z| ------------------------------------
     def sigmoid(self, Z: Array) -> Array:
-        """1 / (1 + exp(-Z)) via exp(-|Z|): never overflows."""
+        """exp(min(Z, 0)) / (1 + exp(-|Z|)): never overflows, and branch-free (no where)."""
         xp = self.xp
-        e = xp.exp(-xp.abs(Z))
-        s = 1 / (1 + e)
-        return xp.where(Z > 0, s, e * s)
+        d = xp.exp(-xp.abs(Z))
+        d += 1
+        s = xp.exp(xp.minimum(Z, 0))
+        s /= d
+        return s
 
     def relu(self, Z: Array) -> Array:
         """max(Z, 0)."""

@@ -9,6 +9,7 @@ the lean NumPy step and no slower than PyTorch CPU.
 from __future__ import annotations
 
 import importlib
+import time
 
 import numpy as np
 import pytest
@@ -147,3 +148,41 @@ def test_peer_step(benchmark, net, peer, dtype):
     _label(benchmark, "step", peer, dtype, net)
     benchmark.extra_info["reference"] = True
     measure(benchmark, step)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("net", NETS, ids=_net_id)
+def test_step_paired(benchmark, net, dtype):
+    """The numpy backend's step and the lean NumPy step alternated call by call: a drift-free ratio."""
+    xnn = pytest.importorskip("xnn")
+    if "numpy" not in selected_backends():
+        pytest.skip("the paired ratio needs the numpy backend")
+    model = xnn.Network(
+        list(net[0]), hidden="relu", output="sigmoid", init="he", seed=0, backend="numpy", dtype=dtype
+    )
+    X, Y = model.inputs(*_data(net, dtype))
+    params, (Xh, Yh) = ref.he_params(net[0], dtype), _data(net, dtype)
+    steps = {
+        "numpy": lambda: model.step(X, Y, LEARNING_RATE),
+        "numpy-lean": lambda: ref.lean_step(params, Xh, Yh, LEARNING_RATE),
+    }
+    times: dict[str, list[float]] = {name: [] for name in steps}
+
+    def pair() -> None:
+        order = list(steps) if len(times["numpy"]) % 2 else list(steps)[::-1]  # neither always goes first
+        for name in order:
+            start = time.perf_counter()
+            steps[name]()
+            times[name].append(time.perf_counter() - start)
+
+    _label(benchmark, "step-pair", "numpy", dtype, net)
+    measure(benchmark, pair)
+    ratios = [
+        a / b for a, b in zip(times["numpy"][2:], times["numpy-lean"][2:], strict=True)
+    ]  # warm-up dropped
+    benchmark.extra_info.update(
+        paired=True,
+        paired_ratio=float(np.median(ratios)),
+        paired_medians={name: float(np.median(t[2:])) for name, t in times.items()},
+        paired_calls=len(ratios),
+    )

@@ -81,7 +81,7 @@ def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
         return []
     cells = []
     for t in lines:
-        row = [t["size"], t["dtype"], fmt_time(t["numpy"])]
+        row = [t["size"], t["dtype"], fmt_time(t["numpy"]) + (" (paired)" if t.get("paired") else "")]
         for peer, _ in TARGETS:
             time_s, ratio, ok = t[peer]
             mark = "" if ok is None else (" ✓" if ok else " ✗")
@@ -96,7 +96,11 @@ def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
         "PyTorch CPU",
         "numpy / torch (≤ 1.0)",
     ]
-    return ["", "## Targets: the numpy backend's training step", ""] + _md_table(header, cells)
+    note = (
+        "Where marked (paired), the numpy step and the lean step were timed alternately, call by call, "
+        "and the ratio is the median of per-pair ratios; PyTorch runs in a process of its own."
+    )
+    return ["", "## Targets: the numpy backend's training step", "", note, ""] + _md_table(header, cells)
 
 
 def _preamble(machine: dict[str, Any]) -> list[str]:

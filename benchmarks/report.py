@@ -105,7 +105,7 @@ def speedups(rows: list[Row]) -> list[dict[str, Any]]:
     ops = list(dict.fromkeys((r.suite, r.op) for r in rows))
     table = []
     for r in sorted(
-        (r for r in rows if r.suite != "compile"),
+        (r for r in rows if r.suite != "compile" and not r.info.get("paired")),
         key=lambda r: (
             _suite_rank(r.suite),
             ops.index((r.suite, r.op)),
@@ -157,6 +157,9 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
     steps: dict[tuple, dict[str, float]] = {}
     for r in (r for r in rows if r.suite == "network" and r.op == "step"):
         steps.setdefault((r.n, r.size, r.dtype), {})[r.backend] = r.median
+    for r in (r for r in rows if r.info.get("paired")):
+        for backend, median in r.info["paired_medians"].items():
+            steps.setdefault((r.n, r.size, r.dtype), {}).setdefault(backend, median)
     lines = []
     for (_, size, dtype), by in sorted(steps.items()):
         if "numpy" not in by:
@@ -166,7 +169,21 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
             ratio = _ratio(by["numpy"], by[peer]) if peer in by else None
             line[peer] = (by.get(peer), ratio, None if ratio is None else ratio <= limit)
         lines.append(line)
+    _use_paired_ratios(rows, lines)
     return lines
+
+
+def _use_paired_ratios(rows: list[Row], lines: list[dict[str, Any]]) -> None:
+    """Where step-pair rows ran, the lean ratio is their call-by-call median (side by side, no drift)."""
+    paired = {(r.size, r.dtype): r.info for r in rows if r.info.get("paired")}
+    limit = dict(TARGETS)["numpy-lean"]
+    for line in lines:
+        info = paired.get((line["size"], line["dtype"]))
+        if info:
+            ratio = float(info["paired_ratio"])
+            line["numpy-lean"] = (info["paired_medians"]["numpy-lean"], ratio, ratio <= limit)
+            line["numpy"] = info["paired_medians"]["numpy"]
+            line["paired"] = True
 
 
 def main(argv: list[str] | None = None) -> int:

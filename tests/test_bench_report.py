@@ -113,6 +113,29 @@ def test_targets_compare_numpy_step_with_peers(results):
     assert f64["torch-cpu"] == (None, None, None)  # torch did not run: no verdict
 
 
+def test_paired_rows_set_the_lean_ratio_and_stay_out_of_the_tables(tmp_path):
+    paired = entry(
+        "step-pair",
+        NET,
+        "float64",
+        "numpy",
+        0.05,
+        suite="network",
+        n=2048,
+        paired=True,
+        paired_ratio=1.04,
+        paired_medians={"numpy": 0.026, "numpy-lean": 0.025},
+    )
+    path = tmp_path / "paired.json"
+    path.write_text(json.dumps({"machine_info": {}, "benchmarks": [*BENCHMARKS, paired]}))
+    rows = report.load(path)[0]
+    f64 = report.targets(rows)[1]
+    # the separately timed rows said 2.0x; the call-by-call median (1.04) is what the table shows
+    assert f64["numpy-lean"] == (0.025, pytest.approx(1.04), True)
+    assert f64["numpy"] == 0.026 and f64["paired"] is True
+    assert all(t["op"] != "step-pair" for t in report.speedups(rows))
+
+
 def test_compile_table_pairs_cold_and_warm(results):
     (c,) = report.compile_times(report.load(results)[0])
     assert (c["cold_first_call"], c["warm_first_call"], c["steady"]) == (0.9, 0.05, 1e-5)
