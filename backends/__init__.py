@@ -15,8 +15,10 @@ from typing import Any
 import numpy as np
 
 from backends._base import Backend
+from backends._dtypes import DTYPES, resolve_dtype
 
 __all__ = [
+    "DTYPES",
     "Backend",
     "BackendUnavailableError",
     "available_backends",
@@ -35,7 +37,6 @@ REGISTRY: dict[str, str] = {
     "cupy": "backends.cupy_backend:CupyBackend",
 }
 DEFAULT = "numpy"
-DTYPES = ("float32", "float64")
 INSTALL_HINTS = {
     "numba": 'pip install numba  (or: pip install "xnn")',
     "cupy": 'pip install "xnn[cuda12]"  (CUDA 12 driver) or  pip install "xnn[cuda13]"  (CUDA 13)',
@@ -55,27 +56,21 @@ def backend_names() -> tuple[str, ...]:
     return (*REGISTRY, "auto")
 
 
-def resolve_dtype(dtype: Any = None) -> np.dtype:
-    """float32 | float64 from the argument, else XNN_DTYPE, else float32."""
-    source = "argument dtype"
-    if dtype is None:
-        dtype = os.environ.get("XNN_DTYPE", "").strip().lower() or "float32"
-        source = "XNN_DTYPE"
-    try:
-        resolved = np.dtype(dtype)
-    except TypeError as e:
-        raise ValueError(f"unknown dtype {dtype!r} (from {source}); expected one of {DTYPES}") from e
-    if resolved.name not in DTYPES:
-        raise ValueError(f"unsupported dtype {resolved.name!r} (from {source}); expected one of {DTYPES}")
-    return resolved
-
-
 def _requested_name(name: str | None) -> tuple[str, str]:
-    """(normalized name, where it came from)."""
+    """(normalized name, where it came from): the argument, else use_backend/set_backend, else XNN_BACKEND."""
     if name is not None:
         return name.strip().lower() or DEFAULT, "the argument"
+    if (current := _current.get()) is not None:
+        return current.name, "use_backend/set_backend"
     env = os.environ.get("XNN_BACKEND", "")
     return env.strip().lower() or DEFAULT, "XNN_BACKEND"
+
+
+def _requested_dtype(dtype: Any) -> np.dtype:
+    """The argument, else the current use_backend/set_backend's dtype, else XNN_DTYPE."""
+    if dtype is None and (current := _current.get()) is not None:
+        return current.dtype
+    return resolve_dtype(dtype)
 
 
 def _load(name: str, dtype: np.dtype) -> Backend:
@@ -104,11 +99,10 @@ def _auto(dtype: np.dtype) -> Backend:
 
 
 def get_backend(name: str | None = None, dtype: Any = None) -> Backend:
-    """The backend named here, else the one set by use_backend/set_backend, else XNN_BACKEND."""
-    if name is None and dtype is None and (current := _current.get()) is not None:
-        return current
+    """The backend for `name` and `dtype`, each resolved on its own: argument, else the
+    use_backend/set_backend context, else XNN_BACKEND / XNN_DTYPE."""
     requested, source = _requested_name(name)
-    resolved = resolve_dtype(dtype)
+    resolved = _requested_dtype(dtype)
     if requested == "auto":
         return _auto(resolved)
     if requested not in REGISTRY:

@@ -1,181 +1,38 @@
-"""The backend contract: every op xnn uses, typed, with default fused NN ops built from primitives.
+"""The backend contract: the array primitives (`_array_ops.ArrayOps`) plus every neural-network op xnn
+uses, with default implementations composed from the primitives that a backend may override (fused,
+one pass instead of several).
 
-Shapes follow the course: X (n_x, m), W (n, n_prev), b (n, 1), Z/A/dZ/dA (n, m).
-A backend owns its native arrays ("Array" below): `asarray` is the way in, `to_numpy` the way out.
+Shapes follow the course: X (n_x, m), W (n, n_prev), b (n, 1), Z/A/dZ/dA (n, m), Y (n_L, m).
+Costs sum over the output units and divide by m (the cost whose gradient backward computes).
+Updates (`*_update_`) return what they update, the same arrays where storage is mutable and new
+ones where it is not (dask): callers always use the returned arrays.
 """
 
 from __future__ import annotations
 
 import abc
-from typing import Any, ClassVar
 
 import numpy as np
 
-from backends._shapes import Axis, Shape
+from backends._array_ops import Array, ArrayOps, DTypeLike
+from backends._shapes import Shape
 
-Array = Any  # the backend's native array type (numpy.ndarray or cupy.ndarray)
-DTypeLike = Any
+__all__ = [
+    "ACTIVATIONS",
+    "OUTPUT_ACTIVATIONS",
+    "Array",
+    "Backend",
+    "DTypeLike",
+    "bce_epsilon",
+    "check_activation",
+]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")
+ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # elementwise: any layer
+OUTPUT_ACTIVATIONS = (*ACTIVATIONS, "softmax")  # softmax mixes a column's units: output layer only
 
 
-class Backend(abc.ABC):
-    """One array library behind one interface; subclasses implement the primitives."""
-
-    name: ClassVar[str] = "base"
-
-    def __init__(self, dtype: DTypeLike = None) -> None:
-        from backends import resolve_dtype
-
-        self.dtype: np.dtype = resolve_dtype(dtype)
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(dtype={self.dtype.name})"
-
-    # -- creation and transfer ------------------------------------------------------------------
-    @abc.abstractmethod
-    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
-        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
-
-    @abc.abstractmethod
-    def to_numpy(self, x: Array) -> np.ndarray:
-        """Host numpy copy (or view on CPU) of a native array."""
-
-    @abc.abstractmethod
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-
-    @abc.abstractmethod
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-
-    @abc.abstractmethod
-    def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        """Array filled with `fill_value`."""
-
-    @abc.abstractmethod
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (contents arbitrary)."""
-
-    @abc.abstractmethod
-    def astype(self, x: Array, dtype: DTypeLike) -> Array:
-        """Copy of `x` converted to `dtype`."""
-
-    @abc.abstractmethod
-    def copy(self, x: Array) -> Array:
-        """Independent copy of `x`."""
-
-    @abc.abstractmethod
-    def item(self, x: Array) -> float:
-        """The one element of a size-1 array as a Python float (the explicit device-to-host scalar)."""
-
-    def synchronize(self) -> None:  # noqa: B027 - a real no-op on CPU backends, overridden on GPU
-        """Wait until queued device work is done (no-op on CPU)."""
-
-    def memory_info(self) -> dict[str, Any]:
-        """What the backend knows about its memory (device, pool sizes); CPU backends say little."""
-        return {"device": "cpu"}
-
-    # -- matmul ---------------------------------------------------------------------------------
-    @abc.abstractmethod
-    def matmul(self, a: Array, b: Array) -> Array:
-        """a @ b for a (n, k), b (k, m) -> (n, m); 1-D . 1-D -> 0-d dot product."""
-
-    # -- elementwise unary ----------------------------------------------------------------------
-    @abc.abstractmethod
-    def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
-
-    @abc.abstractmethod
-    def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
-
-    @abc.abstractmethod
-    def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation."""
-
-    @abc.abstractmethod
-    def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
-
-    @abc.abstractmethod
-    def negative(self, x: Array) -> Array:
-        """-x elementwise."""
-
-    @abc.abstractmethod
-    def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
-
-    # -- elementwise binary (NumPy broadcasting, any rank) --------------------------------------
-    @abc.abstractmethod
-    def add(self, a: Array, b: Array) -> Array:
-        """a + b, broadcast."""
-
-    @abc.abstractmethod
-    def subtract(self, a: Array, b: Array) -> Array:
-        """a - b, broadcast."""
-
-    @abc.abstractmethod
-    def multiply(self, a: Array, b: Array) -> Array:
-        """a * b, broadcast."""
-
-    @abc.abstractmethod
-    def divide(self, a: Array, b: Array) -> Array:
-        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
-
-    @abc.abstractmethod
-    def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast."""
-
-    @abc.abstractmethod
-    def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast."""
-
-    @abc.abstractmethod
-    def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
-
-    @abc.abstractmethod
-    def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
-
-    @abc.abstractmethod
-    def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
-
-    def clip(self, x: Array, lo: float, hi: float) -> Array:
-        """x limited to [lo, hi]."""
-        return self.minimum(self.maximum(x, self.full((), lo)), self.full((), hi))
-
-    # -- shape ----------------------------------------------------------------------------------
-    @abc.abstractmethod
-    def broadcast_to(self, x: Array, shape: Shape) -> Array:
-        """x broadcast to `shape` per NumPy's rules."""
-
-    @abc.abstractmethod
-    def reshape(self, x: Array, shape: Shape) -> Array:
-        """Same elements in `shape` (C order; one -1 allowed)."""
-
-    @abc.abstractmethod
-    def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
-        """Axes permuted (reversed when `axes` is None)."""
-
-    # -- reductions -----------------------------------------------------------------------------
-    @abc.abstractmethod
-    def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Sum over `axis` (None: all)."""
-
-    @abc.abstractmethod
-    def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all)."""
-
-    def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Mean over `axis` (None: all)."""
-        from backends._shapes import normalize_axes
-
-        axes = normalize_axes("mean", axis, len(x.shape))
-        count = int(np.prod([x.shape[k] for k in axes], dtype=np.int64))
-        return self.divide(self.sum(x, axis, keepdims), self.full((), count))
+class Backend(ArrayOps):
+    """One array library behind one interface: the primitives plus the fused neural-network ops."""
 
     # -- activations (stable at any |z|) and their derivatives ----------------------------------
     def sigmoid(self, Z: Array) -> Array:
@@ -217,11 +74,15 @@ class Backend(abc.ABC):
         return self.add(self.matmul(W, A), b)
 
     def linear_backward(
-        self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True
+        self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
-        """(dA_prev, dW, db) from dZ (n, m): dW = dZ A_prev.T / m, db = row sums / m, dA_prev = W.T dZ."""
-        inv_m = self.full((), 1.0 / dZ.shape[1])
+        """(dA_prev, dW, db) from dZ (n, m): dW = dZ A_prev.T / m + (lambd / m) W, db = row sums / m,
+        dA_prev = W.T dZ (None unless need_dA_prev)."""
+        m = dZ.shape[1]
+        inv_m = self.full((), 1.0 / m)
         dW = self.multiply(self.matmul(dZ, self.transpose(A_prev)), inv_m)
+        if lambd:
+            dW = self.add(dW, self.multiply(W, self.full((), lambd / m)))
         db = self.multiply(self.sum(dZ, axis=1, keepdims=True), inv_m)
         dA_prev = self.matmul(self.transpose(W), dZ) if need_dA_prev else None
         return dA_prev, dW, db
@@ -231,6 +92,8 @@ class Backend(abc.ABC):
         check_activation(activation)
         if activation == "linear":
             return Z
+        if activation == "softmax":
+            return self.softmax(Z)
         if activation == "leaky_relu":
             return self.leaky_relu(Z, slope)
         return getattr(self, activation)(Z)
@@ -240,12 +103,28 @@ class Backend(abc.ABC):
         check_activation(activation)
         if activation == "linear":
             return dA
+        if activation == "softmax":
+            return self.softmax_backward(dA, Z)
         if activation == "leaky_relu":
             return self.leaky_relu_backward(dA, Z, slope)
         return getattr(self, f"{activation}_backward")(dA, Z)
 
+    def softmax(self, Z: Array) -> Array:
+        """exp(Z - max) / sum over axis 0 (each column a distribution); finite at any |Z|."""
+        e = self.exp(self.subtract(Z, self.max(Z, axis=0, keepdims=True)))
+        return self.divide(e, self.sum(e, axis=0, keepdims=True))
+
+    def softmax_backward(self, dA: Array, Z: Array) -> Array:
+        """dZ = S * (dA - sum(dA * S, axis 0)), S = softmax(Z): the Jacobian-vector product per column."""
+        S = self.softmax(Z)
+        return self.multiply(S, self.subtract(dA, self.sum(self.multiply(dA, S), axis=0, keepdims=True)))
+
+    # -- costs: sum over output units, divide by m (rule 7) -------------------------------------
+    def _per_example(self, total: Array, m: int) -> Array:
+        return self.divide(total, self.full((), m))
+
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        """Cost -mean(Y log AL + (1-Y) log(1-AL)) over (1, m), AL clipped away from 0 and 1."""
+        """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m), AL clipped away from 0 and 1."""
         eps = bce_epsilon(self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
         one = self.ones(())
@@ -253,7 +132,7 @@ class Backend(abc.ABC):
             self.multiply(Y, self.log(AL)),
             self.multiply(self.subtract(one, Y), self.log(self.subtract(one, AL))),
         )
-        return self.negative(self.mean(terms))
+        return self.negative(self._per_example(self.sum(terms), AL.shape[-1]))
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost."""
@@ -262,24 +141,91 @@ class Backend(abc.ABC):
         one = self.ones(())
         return self.subtract(self.divide(self.subtract(one, Y), self.subtract(one, AL)), self.divide(Y, AL))
 
+    def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        """Cost -sum(Y log AL) / m over (C, m): AL softmax probabilities, Y one-hot; AL clipped at eps."""
+        AL = self.clip(AL, bce_epsilon(self.dtype), 1.0)
+        return self.negative(self._per_example(self.sum(self.multiply(Y, self.log(AL))), AL.shape[-1]))
+
+    def softmax_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
+        """dZ = AL - Y: softmax and categorical cross-entropy differentiated together (stable, one pass)."""
+        return self.subtract(AL, Y)
+
     def mean_squared_error(self, AL: Array, Y: Array) -> Array:
-        """Cost mean((AL - Y)**2) / 2 over (1, m) (the 1/2 keeps the gradient clean)."""
+        """Cost sum((AL - Y)**2) / (2 m) over (n_L, m) (the 1/2 keeps the gradient clean)."""
         d = self.subtract(AL, Y)
-        return self.multiply(self.mean(self.multiply(d, d)), self.full((), 0.5))
+        return self.multiply(
+            self._per_example(self.sum(self.multiply(d, d)), AL.shape[-1]), self.full((), 0.5)
+        )
 
     def mean_squared_error_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = AL - Y, the gradient of the per-example loss (AL - Y)**2 / 2."""
         return self.subtract(AL, Y)
 
+    # -- parameter updates: each returns the arrays it updates (rule 6) -------------------------
     @abc.abstractmethod
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
-        """param -= lr * grad, in place (no new parameter array); returns param."""
+        """param -= lr * grad; returns the updated param (the same array where arrays are mutable)."""
+
+    def momentum_update_(
+        self, param: Array, grad: Array, v: Array, lr: float, beta: float
+    ) -> tuple[Array, Array]:
+        """v = beta v + (1 - beta) grad; param -= lr v. Returns (param, v)."""
+        v = self.add(self.multiply(v, self._scalar(beta)), self.multiply(grad, self._scalar(1.0 - beta)))
+        return self.sgd_update_(param, v, lr), v
+
+    def rmsprop_update_(
+        self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
+    ) -> tuple[Array, Array]:
+        """s = beta s + (1 - beta) grad**2; param -= lr grad / (sqrt(s) + epsilon). Returns (param, s)."""
+        s = self.add(
+            self.multiply(s, self._scalar(beta)),
+            self.multiply(self.multiply(grad, grad), self._scalar(1.0 - beta)),
+        )
+        step = self.divide(grad, self.add(self.sqrt(s), self._scalar(epsilon)))
+        return self.sgd_update_(param, step, lr), s
+
+    def adam_update_(
+        self,
+        param: Array,
+        grad: Array,
+        v: Array,
+        s: Array,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        t: int,
+    ) -> tuple[Array, Array, Array]:
+        """Adam step t >= 1 (bias-corrected, epsilon after the square root). Returns (param, v, s)."""
+        v = self.add(self.multiply(v, self._scalar(beta1)), self.multiply(grad, self._scalar(1.0 - beta1)))
+        s = self.add(
+            self.multiply(s, self._scalar(beta2)),
+            self.multiply(self.multiply(grad, grad), self._scalar(1.0 - beta2)),
+        )
+        v_hat = self.divide(v, self._scalar(1.0 - beta1**t))
+        s_hat = self.divide(s, self._scalar(1.0 - beta2**t))
+        step = self.divide(v_hat, self.add(self.sqrt(s_hat), self._scalar(epsilon)))
+        return self.sgd_update_(param, step, lr), v, s
+
+    def dropout_mask(self, shape: Shape, keep_prob: float, seed: int) -> Array:
+        """Inverted-dropout mask drawn on the backend: 1/keep_prob with probability keep_prob, else 0.
+
+        Device-side randomness (opt-in): not identical across backends. xnn's default draws masks on
+        the host so that every backend trains identically.
+        """
+        u = np.random.default_rng(seed).random(shape)
+        return self.asarray(np.where(u < keep_prob, 1.0 / keep_prob, 0.0))
+
+    def _scalar(self, value: float) -> Array:
+        return self.full((), value)
 
 
 def check_activation(activation: str) -> None:
     """Raise a ValueError naming the valid activations."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; expected one of {', '.join(ACTIVATIONS)}")
+    if activation not in OUTPUT_ACTIVATIONS:
+        raise ValueError(
+            f"unknown activation {activation!r}; expected one of {', '.join(OUTPUT_ACTIVATIONS)}"
+        )
 
 
 def bce_epsilon(dtype: np.dtype) -> float:

@@ -214,11 +214,11 @@ def row_sums(x: Any, scale: float) -> np.ndarray:
 
 
 def cost(kind: int, AL: Any, Y: Any, scale: float, lo: float = 0.0, hi: float = 0.0) -> np.ndarray:
-    """0-d scale * mean of the loss terms (kind 0: cross-entropy terms, 1: squared error)."""
+    """0-d scale * (sum of the loss terms) / m, m = AL.shape[-1] (kind 0: cross-entropy, 1: squared error)."""
     dt = float_dtype(AL, Y)
     AL, Y = as_c(AL, dt), as_c(Y, dt)
     total = call(rd.cost_sum, kind, flat(AL), flat(Y), dt.type(lo), dt.type(hi))
-    return np.array(scale * total / max(AL.size, 1), dtype=dt)
+    return np.array(scale * total / max(AL.shape[-1] if AL.ndim else 1, 1), dtype=dt)
 
 
 def sgd_update(param: np.ndarray, grad: Any, lr: float) -> None:

@@ -224,14 +224,14 @@ class CupyBackend(NumpyBackend):
             raise out_of_memory("linear_forward", matmul_shape(W, A), np.result_type(W.dtype, A.dtype)) from e
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        """Cost -mean(Y log AL + (1-Y) log(1-AL)) over (1, m) in one reduction; a 0-d device array."""
-        count = math.prod(broadcast_of((AL, Y), "binary_cross_entropy"))
-        if count == 0:
+        """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m in one reduction; a 0-d device array."""
+        shape = broadcast_of((AL, Y), "binary_cross_entropy")
+        if math.prod(shape) == 0:
             return super().binary_cross_entropy(AL, Y)
         t = AL.dtype.type
         eps = bce_epsilon(AL.dtype)
         try:
-            return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / count))
+            return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / (shape[-1] if shape else 1)))
         except TypeError as e:
             raise_if_kernel_host(e, "binary_cross_entropy", (AL, Y))
             raise

@@ -227,12 +227,14 @@ class NumbaBackend(Backend):
         return ops.gemm(W, A, b)
 
     def linear_backward(
-        self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True
+        self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
         """(dA_prev, dW, db): dW = dZ A_prev.T / m and dA_prev = W.T dZ read the transposes in place."""
         check_matmul(np.shape(dZ), np.shape(A_prev)[::-1])
         inv_m = 1.0 / dZ.shape[1]
         dW = ops.gemm(dZ, np.asarray(A_prev).T, alpha=inv_m)
+        if lambd:
+            dW = self.add(dW, self.multiply(W, self.full((), lambd * inv_m)))
         db = ops.row_sums(dZ, inv_m)
         dA_prev = ops.gemm(np.asarray(W).T, dZ) if need_dA_prev else None
         return dA_prev, dW, db

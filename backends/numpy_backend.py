@@ -170,6 +170,14 @@ class NumpyBackend(Backend):
         """Max over `axis` (None: all)."""
         return self.xp.max(x, axis=axis, keepdims=keepdims)
 
+    def argmax(self, x: Array, axis: int = 0) -> Array:
+        if x.shape[axis] == 0:
+            raise ValueError(f"argmax: axis {axis} of shape {tuple(x.shape)} is empty; nothing to pick from")
+        return self.xp.argmax(x, axis=axis).astype(self.xp.int64, copy=False)
+
+    def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
+        return self.xp.take(x, self.xp.asarray(indices, dtype=self.xp.intp), axis=axis)
+
     def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
         """Mean over `axis` (None: all)."""
         return self.xp.mean(x, axis=axis, keepdims=keepdims)
@@ -197,12 +205,14 @@ class NumpyBackend(Backend):
         return Z
 
     def linear_backward(
-        self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True
+        self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
         """(dA_prev, dW, db); the 1/m folded into in-place scaling, no dA_prev when not needed."""
         inv_m = 1.0 / dZ.shape[1]
         dW = dZ @ A_prev.T
         dW *= inv_m
+        if lambd:
+            dW += (lambd * inv_m) * W
         db = dZ.sum(axis=1, keepdims=True)
         db *= inv_m
         return (W.T @ dZ if need_dA_prev else None), dW, db

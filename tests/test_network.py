@@ -160,7 +160,7 @@ def test_functional_steps_are_the_networks_steps():
     for _ in range(3):
         AL, caches = xnn.forward(be, params, be.asarray(X), acts)
         grads = xnn.backward(be, AL, be.asarray(Y), caches, acts, "bce")
-        xnn.update_parameters(be, params, grads, 0.1)
+        params = xnn.update_parameters(be, params, grads, 0.1)
     net = xnn.Network([3, 4, 1], hidden="tanh", init="xavier", seed=3, dtype="float64")
     net.fit(X, Y, 0.1, 3, progress=False)
     for key, value in net.parameters.items():

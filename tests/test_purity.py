@@ -31,7 +31,7 @@ ARRAY_FUNCTIONS = {
     "output_dZ",
     "to_backend",
     "_predict",
-    "_step",
+    "train_step",
     "_x",
     "_y",
     "inputs",

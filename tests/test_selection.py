@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import backends
+import xnn
 from backends._base import Backend
 
 
@@ -127,3 +128,22 @@ def test_every_public_method_has_the_base_signature(cls):
         assert defaults == [(p.name, p.default, p.kind) for p in want.parameters.values()], name
     extra = [n for n, v in vars(cls).items() if callable(v) and not n.startswith("_") and n not in public]
     assert not extra, f"{cls.__name__} adds public methods outside the contract: {extra}"
+
+
+def test_name_and_dtype_resolve_independently_inside_use_backend():
+    with backends.use_backend("python"):
+        be = backends.get_backend(dtype="float64")
+        assert (be.name, be.dtype.name) == ("python", "float64")
+        net = xnn.Network([2, 1], dtype="float64")
+        assert (net.be.name, net.dtype) == ("python", "float64")
+    with backends.use_backend("python", "float64"):
+        assert backends.get_backend("numpy").dtype.name == "float64"  # the context's dtype
+        assert backends.get_backend().name == "python"
+
+
+def test_non_native_byte_order_never_reaches_the_cache():
+    swapped = ">f8" if np.little_endian else "<f8"
+    be = backends.get_backend("numpy", swapped)
+    assert be.dtype == np.dtype("float64") and be.dtype.isnative
+    assert backends.get_backend("numpy", "float64") is be
+    assert backends.resolve_dtype(np.dtype(swapped)).isnative

@@ -101,9 +101,11 @@ def backward(
 
 
 def update_parameters(be: Backend, params: dict, grads: dict, learning_rate: float) -> dict:
-    """W[l] -= learning_rate * dW[l], b[l] likewise, in place (no new arrays); returns params."""
+    """W[l] -= learning_rate * dW[l], b[l] likewise; returns the updated params (use them: on backends
+    with immutable arrays they are new arrays, elsewhere the same ones updated in place)."""
     L = len(params) // 2
+    updated = {}
     for (kW, kb), (gW, gb) in zip(layer_keys(L), grad_keys(L), strict=True):
-        be.sgd_update_(params[kW], grads[gW], learning_rate)
-        be.sgd_update_(params[kb], grads[gb], learning_rate)
-    return params
+        updated[kW] = be.sgd_update_(params[kW], grads[gW], learning_rate)
+        updated[kb] = be.sgd_update_(params[kb], grads[gb], learning_rate)
+    return updated

@@ -9,7 +9,7 @@ import numpy as np
 
 import backends
 from backends import Backend
-from xnn import model
+from xnn import model, training
 from xnn.initialization import initialize_parameters
 from xnn.validation import (
     INITS,
@@ -18,6 +18,7 @@ from xnn.validation import (
     check_data_shapes,
     check_layer_dims,
     check_parameters,
+    check_positive_number,
     check_slope,
     host_matrix,
     resolve_activations,
@@ -83,6 +84,17 @@ class Network:
     def parameters(self, params: dict) -> None:
         self._params = model.to_backend(self.be, check_parameters(params, self.layer_dims))
 
+    @property
+    def device_parameters(self) -> dict[str, Any]:
+        """{"W1": ..., "bL": ...} as the backend's own arrays (no copy): what train_step updates."""
+        return dict(self._params)
+
+    @device_parameters.setter
+    def device_parameters(self, params: dict[str, Any]) -> None:
+        if set(params) != set(self._params):
+            raise ValueError(f"device_parameters needs keys {sorted(self._params)}, got {sorted(params)}")
+        self._params = dict(params)
+
     # -- data in ---------------------------------------------------------------------------------
     def _x(self, X: Any) -> Any:
         """X as a checked backend array (n_x, m)."""
@@ -130,36 +142,26 @@ class Network:
         return self.be.item(model.compute_cost(self.be, AL, Yb, self.loss))
 
     def step(self, X: Any, Y: Any, learning_rate: float, compute_cost: bool = False) -> float | None:
-        """One forward + backward + in-place update on backend arrays X (n_x, m), Y (n_L, m)."""
-        cost = self._step(X, Y, learning_rate, compute_cost)
+        """One forward + backward + update on backend arrays X (n_x, m), Y (n_L, m); the cost as a float."""
+        cost = self.train_step(X, Y, check_positive_number("learning_rate", learning_rate), compute_cost)
         return None if cost is None else self.be.item(cost)
 
-    def _step(self, X: Any, Y: Any, learning_rate: float, with_cost: bool) -> Any:
-        """step() with the cost left on the device (a backend scalar) so training need not sync."""
+    def train_step(self, X: Any, Y: Any, learning_rate: float, compute_cost: bool = True) -> Any:
+        """The device-side step training loops call: forward, backward, update, no host sync.
+
+        X (n_x, m) and Y (n_L, m) are backend arrays (see `inputs`); returns the cost before the
+        update as a backend scalar (read it with `be.item` when you need it), or None.
+        """
         if X.shape[0] != self.layer_dims[0] or X.shape[1] != Y.shape[1]:
             check_data_shapes(X.shape, Y.shape, self.layer_dims[0], self.layer_dims[-1])
         be, acts = self.be, self.activations
         AL, caches = model.forward(be, self._params, X, acts, self.slope)
-        cost = model.compute_cost(be, AL, Y, self.loss) if with_cost else None
+        cost = model.compute_cost(be, AL, Y, self.loss) if compute_cost else None
         grads = model.backward(be, AL, Y, caches, acts, self.loss, self.slope)
-        model.update_parameters(be, self._params, grads, learning_rate)
+        self._params = model.update_parameters(be, self._params, grads, learning_rate)
         return cost
 
-    def fit(
-        self,
-        X: Any,
-        Y: Any,
-        learning_rate: float = 0.0075,
-        iterations: int = 3000,
-        batch_size: int | None = None,
-        print_every: int | None = 100,
-        progress: bool = True,
-        shuffle_seed: int | None = None,
-    ) -> list[float]:
-        """Gradient descent on X (n_x, m), Y (n_L, m); the cost of every iteration. See xnn.training.fit."""
-        from xnn.training import fit
-
-        return fit(self, X, Y, learning_rate, iterations, batch_size, print_every, progress, shuffle_seed)
+    fit = training.fit  # one definition: net.fit(X, Y, ...) is xnn.fit(net, X, Y, ...)
 
     # -- using the trained network ---------------------------------------------------------------
     def predict_proba(self, X: Any) -> np.ndarray:

@@ -1,20 +1,22 @@
-"""The training loop: full-batch or mini-batch gradient descent, progress, cost history, divergence check.
+"""The training loop: full-batch or mini-batch gradient descent, progress, cost history, divergence guard.
 
 The cost of every iteration is computed on the device and kept there; it crosses to the host (one
-sync) only every `print_every` iterations, where it is shown and checked for NaN/inf, and once at
-the end for the history. So recording every iteration costs a few small ops, not a GPU sync.
+sync) only every few iterations, where the guard checks it and the bar shows it, and once at the
+end for the history. So recording every iteration costs a few small ops, not a sync each.
 """
 
 from __future__ import annotations
 
-import math
 import sys
+from functools import reduce
 from typing import Any
 
 import numpy as np
 
-from xnn.errors import TrainingDivergedError
+from xnn.divergence import DivergenceGuard
 from xnn.validation import check_count, check_optional_count, check_positive_number
+
+CHECK_EVERY = 20  # at most this many iterations between two divergence checks (one sync each)
 
 
 def fit(
@@ -28,12 +30,14 @@ def fit(
     progress: bool = True,
     shuffle_seed: int | None = None,
 ) -> list[float]:
-    """Train `net` on X (n_x, m), Y (n_L, m); returns the cost of every iteration (before its update).
+    """Train on X (n_x, m), Y (n_L, m); returns the cost of every iteration (before its update).
 
     One iteration is one pass over the data: one step when batch_size is None (or >= m), else one
-    epoch of mini-batches (shuffled each epoch), whose cost is the size-weighted mean of its batches'.
-    progress=True draws a tqdm bar on a terminal and prints "iteration i/n: cost c" lines every
-    print_every iterations otherwise (logs, CI); progress=False prints nothing.
+    epoch of mini-batches (reshuffled every epoch), whose cost is the size-weighted mean of its
+    batches'. progress=True draws a tqdm bar on a terminal and prints "iteration i/n: cost c" lines
+    every print_every iterations otherwise (logs, CI); progress=False prints nothing.
+    Raises TrainingDivergedError, with the last finite parameters restored, when the cost becomes
+    NaN or infinite or grows past 4x its first value (and by more than 1).
     """
     lr = check_positive_number("learning_rate", learning_rate)
     iterations = check_count("iterations", iterations)
@@ -54,16 +58,15 @@ def _full_batch(net: Any, X: Any, Y: Any, lr: float) -> Any:
     """An iteration: one step on all of X; returns its cost as a backend scalar."""
 
     def one() -> Any:
-        return net._step(X, Y, lr, True)
+        return net.train_step(X, Y, lr)
 
     return one
 
 
 def _mini_batches(net: Any, X: Any, Y: Any, lr: float, batch_size: int, rng: np.random.Generator) -> Any:
-    """An iteration: one shuffled epoch of mini-batches, sliced on the host and moved with asarray."""
+    """An iteration: one epoch of mini-batches in a fresh host-drawn order, gathered on the backend."""
     be = net.be
-    X_host, Y_host = be.to_numpy(X), be.to_numpy(Y)
-    m = X_host.shape[1]
+    m = X.shape[1]
     weights = {size: be.full((), size / m) for size in {batch_size, m % batch_size or batch_size}}
 
     def one() -> Any:
@@ -71,7 +74,7 @@ def _mini_batches(net: Any, X: Any, Y: Any, lr: float, batch_size: int, rng: np.
         total = None
         for start in range(0, m, batch_size):
             cols = order[start : start + batch_size]
-            cost = net._step(be.asarray(X_host[:, cols]), be.asarray(Y_host[:, cols]), lr, True)
+            cost = net.train_step(be.take(X, cols, 1), be.take(Y, cols, 1), lr)
             weighted = be.multiply(cost, weights[cols.size])
             total = weighted if total is None else be.add(total, weighted)
         return total
@@ -80,20 +83,29 @@ def _mini_batches(net: Any, X: Any, Y: Any, lr: float, batch_size: int, rng: np.
 
 
 def _loop(net: Any, run: Any, iterations: int, every: int, lr: float, progress: bool) -> list[Any]:
-    """Run `iterations` iterations, syncing the cost to the host every `every` of them and at the end."""
+    """Run `iterations` iterations; check the costs every few, report them every `every`."""
     bar = _progress_bar(iterations) if progress else None
-    costs = []
-    for i in range(iterations):
-        costs.append(run())
+    guard = DivergenceGuard(net, lr)
+    check = min(every, CHECK_EVERY)
+    costs: list[Any] = []
+    try:
+        for i in range(iterations):
+            costs.append(run())
+            if bar is not None:
+                bar.update(1)
+            if (i + 1) % check == 0 or i + 1 == iterations:
+                guard.check(costs, _worst(net.be, costs[guard.checked :]))
+            if (i + 1) % every == 0 or i + 1 == iterations:
+                _report(bar, progress, i + 1, iterations, net.be.item(costs[-1]))
+    finally:
         if bar is not None:
-            bar.update(1)
-        if (i + 1) % every == 0 or i + 1 == iterations:
-            cost = net.be.item(costs[-1])
-            _check_finite(cost, i + 1, lr)
-            _report(bar, progress, i + 1, iterations, cost)
-    if bar is not None:
-        bar.close()
+            bar.close()
     return costs
+
+
+def _worst(be: Any, window: list[Any]) -> float:
+    """The largest cost of the window in one sync (NaN if any is NaN: maximum propagates it)."""
+    return be.item(reduce(be.maximum, window))
 
 
 def _progress_bar(iterations: int) -> Any:
@@ -111,12 +123,3 @@ def _report(bar: Any, progress: bool, i: int, iterations: int, cost: float) -> N
         bar.set_postfix(cost=f"{cost:.6f}")
     elif progress:
         print(f"iteration {i}/{iterations}: cost {cost:.6f}", file=sys.stderr, flush=True)
-
-
-def _check_finite(cost: float, iteration: int, lr: float) -> None:
-    """Stop with TrainingDivergedError when the cost is NaN or infinite."""
-    if not math.isfinite(cost):
-        raise TrainingDivergedError(
-            f"training diverged: the cost is {cost} at iteration {iteration} (learning_rate={lr:g}); "
-            f"try a smaller learning rate, e.g. {lr / 10:g}, or standardise the inputs"
-        )

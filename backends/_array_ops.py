@@ -1,0 +1,196 @@
+"""The array primitives every backend implements: creation and transfer, matmul, elementwise ops with
+NumPy broadcasting, shape ops and reductions. `Backend` (in `_base`) adds the neural-network ops on top.
+
+A backend owns its native arrays ("Array" below): `asarray` is the way in, `to_numpy` the way out.
+Edge semantics are NumPy's on every backend (NaN propagates, inf where NumPy gives inf).
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar
+
+import numpy as np
+
+from backends._dtypes import resolve_dtype
+from backends._shapes import Axis, Shape, normalize_axes
+
+Array = Any  # the backend's native array type (numpy.ndarray, cupy.ndarray, dask.array.Array)
+DTypeLike = Any
+
+
+class ArrayOps(abc.ABC):
+    """The array primitives of the contract: creation, transfer, matmul, elementwise, shape, reductions."""
+
+    name: ClassVar[str] = "base"
+
+    def __init__(self, dtype: DTypeLike = None) -> None:
+        self.dtype: np.dtype = resolve_dtype(dtype)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(dtype={self.dtype.name})"
+
+    # -- creation and transfer ------------------------------------------------------------------
+    @abc.abstractmethod
+    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
+        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
+
+    @abc.abstractmethod
+    def to_numpy(self, x: Array) -> np.ndarray:
+        """Host numpy copy (or view on CPU) of a native array."""
+
+    @abc.abstractmethod
+    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Array of zeros."""
+
+    @abc.abstractmethod
+    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Array of ones."""
+
+    @abc.abstractmethod
+    def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
+        """Array filled with `fill_value`."""
+
+    @abc.abstractmethod
+    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        """Uninitialised array (contents arbitrary)."""
+
+    @abc.abstractmethod
+    def astype(self, x: Array, dtype: DTypeLike) -> Array:
+        """Copy of `x` converted to `dtype`."""
+
+    @abc.abstractmethod
+    def copy(self, x: Array) -> Array:
+        """Independent copy of `x`."""
+
+    @abc.abstractmethod
+    def item(self, x: Array) -> float:
+        """The one element of a size-1 array as a Python float (the explicit device-to-host scalar)."""
+
+    def synchronize(self) -> None:  # noqa: B027 - a real no-op on CPU backends, overridden on GPU
+        """Wait until queued device work is done (no-op on CPU)."""
+
+    def materialize(self, *arrays: Array) -> tuple[Array, ...]:
+        """Finish the pending work behind `arrays` and return them, in order: the one sync of a step.
+
+        A no-op on eager CPU backends, a stream sync on a GPU, one compute of the graph on a lazy
+        backend (whose returned arrays then replace the given ones: callers must use them).
+        """
+        self.synchronize()
+        return arrays
+
+    def memory_info(self) -> dict[str, Any]:
+        """What the backend knows about its memory (device, pool sizes); CPU backends say little."""
+        return {"device": "cpu"}
+
+    # -- matmul ---------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def matmul(self, a: Array, b: Array) -> Array:
+        """a @ b for a (n, k), b (k, m) -> (n, m); 1-D . 1-D -> 0-d dot product."""
+
+    # -- elementwise unary ----------------------------------------------------------------------
+    @abc.abstractmethod
+    def exp(self, x: Array) -> Array:
+        """e**x elementwise (inf on overflow)."""
+
+    @abc.abstractmethod
+    def log(self, x: Array) -> Array:
+        """Natural log elementwise (-inf at 0, nan below)."""
+
+    @abc.abstractmethod
+    def tanh(self, x: Array) -> Array:
+        """tanh elementwise; also the tanh activation."""
+
+    @abc.abstractmethod
+    def sqrt(self, x: Array) -> Array:
+        """Square root elementwise (nan below 0)."""
+
+    @abc.abstractmethod
+    def negative(self, x: Array) -> Array:
+        """-x elementwise."""
+
+    @abc.abstractmethod
+    def abs(self, x: Array) -> Array:
+        """|x| elementwise."""
+
+    # -- elementwise binary (NumPy broadcasting, any rank) --------------------------------------
+    @abc.abstractmethod
+    def add(self, a: Array, b: Array) -> Array:
+        """a + b, broadcast."""
+
+    @abc.abstractmethod
+    def subtract(self, a: Array, b: Array) -> Array:
+        """a - b, broadcast."""
+
+    @abc.abstractmethod
+    def multiply(self, a: Array, b: Array) -> Array:
+        """a * b, broadcast."""
+
+    @abc.abstractmethod
+    def divide(self, a: Array, b: Array) -> Array:
+        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
+
+    @abc.abstractmethod
+    def maximum(self, a: Array, b: Array) -> Array:
+        """Elementwise max, broadcast."""
+
+    @abc.abstractmethod
+    def minimum(self, a: Array, b: Array) -> Array:
+        """Elementwise min, broadcast."""
+
+    @abc.abstractmethod
+    def power(self, a: Array, b: Array) -> Array:
+        """a ** b, broadcast."""
+
+    @abc.abstractmethod
+    def greater(self, a: Array, b: Array) -> Array:
+        """a > b as a bool array, broadcast."""
+
+    @abc.abstractmethod
+    def where(self, cond: Array, a: Array, b: Array) -> Array:
+        """a where cond is true else b, all three broadcast."""
+
+    def clip(self, x: Array, lo: float, hi: float) -> Array:
+        """x limited to [lo, hi]."""
+        return self.minimum(self.maximum(x, self.full((), lo)), self.full((), hi))
+
+    # -- shape ----------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def broadcast_to(self, x: Array, shape: Shape) -> Array:
+        """x broadcast to `shape` per NumPy's rules."""
+
+    @abc.abstractmethod
+    def reshape(self, x: Array, shape: Shape) -> Array:
+        """Same elements in `shape` (C order; one -1 allowed)."""
+
+    @abc.abstractmethod
+    def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
+        """Axes permuted (reversed when `axes` is None)."""
+
+    def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
+        """x's slices at integer `indices` along `axis` (a mini-batch's columns: take(X, cols, 1))."""
+        axis = normalize_axes("take", axis, len(x.shape))[0]
+        picked = np.take(self.to_numpy(x), np.asarray(self.to_numpy(indices), dtype=np.intp), axis=axis)
+        return self.asarray(picked, dtype=x.dtype)
+
+    # -- reductions -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        """Sum over `axis` (None: all)."""
+
+    @abc.abstractmethod
+    def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        """Max over `axis` (None: all)."""
+
+    def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
+        """Mean over `axis` (None: all)."""
+        axes = normalize_axes("mean", axis, len(x.shape))
+        count = int(np.prod([x.shape[k] for k in axes], dtype=np.int64))
+        return self.divide(self.sum(x, axis, keepdims), self.full((), count))
+
+    def argmax(self, x: Array, axis: int = 0) -> Array:
+        """Index of the first maximum along `axis` as int64 (NaN counts as the maximum, as NumPy)."""
+        axis = normalize_axes("argmax", axis, len(x.shape))[0]
+        if x.shape[axis] == 0:
+            raise ValueError(f"argmax: axis {axis} of shape {tuple(x.shape)} is empty; nothing to pick from")
+        return self.asarray(np.argmax(self.to_numpy(x), axis=axis), dtype=np.int64)
