@@ -88,3 +88,66 @@ def test_device_parameters_round_trip_without_copies():
     assert all(net.device_parameters[k] is v for k, v in params.items())
     with pytest.raises(ValueError, match="needs keys"):
         net.device_parameters = {"W1": params["W1"]}
+
+
+class CountingBackend(NumpyBackend):
+    """numpy that counts host<->device crossings of arrays as large as a mini-batch or more."""
+
+    name = "numpy"
+
+    def __init__(self, dtype=None, big=8):
+        super().__init__(dtype)
+        self.big, self.crossings = big, []
+
+    def asarray(self, data, dtype=None):
+        if np.size(data) >= self.big:
+            self.crossings.append(("asarray", np.shape(data)))
+        return super().asarray(data, dtype)
+
+    def to_numpy(self, x):
+        if np.size(x) >= self.big:
+            self.crossings.append(("to_numpy", np.shape(x)))
+        return super().to_numpy(x)
+
+
+@pytest.mark.parametrize("epochs", [1, 5])
+def test_mini_batch_epochs_copy_no_data_between_host_and_device(epochs):
+    X, Y = data(m=50)
+    be = CountingBackend("float64", big=8)
+    net = xnn.Network([3, 2, 1], backend=be, seed=0)
+    net.fit(X, Y, 0.1, 1, batch_size=8, progress=False)
+    be.crossings.clear()
+    net.fit(X, Y, 0.1, epochs, batch_size=8, progress=False)
+    uploads = [c for c in be.crossings if c[0] == "asarray"]
+    assert len(uploads) <= 2, uploads  # X and Y once per fit, never per epoch or per batch
+    assert not [c for c in be.crossings if c[0] == "to_numpy"]
+
+
+def test_every_epoch_reshuffles_with_the_seeds_permutations():
+    X, Y = data(m=12)
+    seen = []
+
+    class Recorder(NumpyBackend):
+        name = "numpy"
+
+        def take(self, x, indices, axis=0):
+            if x.shape[0] == 3:
+                seen.append(np.asarray(indices).copy())
+            return super().take(x, indices, axis)
+
+    net = xnn.Network([3, 2, 1], backend=Recorder("float64"), seed=0)
+    net.fit(X, Y, 0.1, 3, batch_size=5, progress=False, shuffle_seed=7)
+    rng = np.random.default_rng(7)
+    expected = [p[s : s + 5] for p in (rng.permutation(12) for _ in range(3)) for s in range(0, 12, 5)]
+    assert len(seen) == len(expected)
+    for got, want in zip(seen, expected, strict=True):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_epoch_cost_at_learning_rate_zero_is_the_full_batch_cost():
+    X, Y = data(m=23)
+    net = xnn.Network([3, 4, 1], dtype="float64", seed=2)
+    full = net.cost(X, Y)
+    tiny = 1e-300  # learning_rate must be > 0; this one changes no float64 weight
+    costs = net.fit(X, Y, tiny, 2, batch_size=5, progress=False)  # 5+5+5+5+3: a partial last batch
+    assert costs == pytest.approx([full, full], rel=1e-12)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from xnn.divergence import DivergenceGuard
+from xnn.threads import sized_blas_threads
 from xnn.validation import check_count, check_optional_count, check_positive_number
 
 CHECK_EVERY = 20  # at most this many iterations between two divergence checks (one sync each)
@@ -46,11 +47,12 @@ def fit(
     Xb, Yb = net.inputs(X, Y)
     m = Xb.shape[1]
     if batch_size is None or batch_size >= m:
-        run = _full_batch(net, Xb, Yb, lr)
+        run, step_m = _full_batch(net, Xb, Yb, lr), m
     else:
         seed = net.seed if shuffle_seed is None else shuffle_seed
-        run = _mini_batches(net, Xb, Yb, lr, batch_size, np.random.default_rng(seed))
-    costs = _loop(net, run, iterations, every, lr, progress)
+        run, step_m = _mini_batches(net, Xb, Yb, lr, batch_size, np.random.default_rng(seed)), batch_size
+    with sized_blas_threads(net.layer_dims, step_m):
+        costs = _loop(net, run, iterations, every, lr, progress)
     return [net.be.item(c) for c in costs]
 
 
