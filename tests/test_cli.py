@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 
@@ -9,6 +11,7 @@ import numpy as np
 import pytest
 
 import xnn
+from xnn import cli, outputs
 from xnn.cli import main
 
 
@@ -160,3 +163,146 @@ def test_plot_without_matplotlib_says_how_to_install(capsys, monkeypatch, tmp_pa
     code, _, err = run(capsys, "train", "--iterations", "5", "--plot", str(tmp_path / "c.png"), "--quiet")
     assert code == 2 and 'pip install "xnn[plot]"' in err
     assert np.all([not p.name.endswith(".png") for p in tmp_path.iterdir()])
+
+
+# -- every output path is checked before training; the checkpoint is written before the plot ----------
+def train_argv(*extra):
+    return ["train", "--iterations", "5", "--quiet", *extra]
+
+
+@pytest.mark.parametrize(
+    ("outputs", "match"),
+    [
+        (
+            ["--plot", "/nonexistent/c.png", "--save", "{tmp}/m.npz"],
+            "--plot /nonexistent/c.png: .*folder '/nonexistent' does not exist",
+        ),
+        (
+            ["--plot", "{tmp}/cost.txt", "--save", "{tmp}/m.npz"],
+            r"cost.txt: extension .txt is not an image format .*\.png",
+        ),
+        (
+            ["--plot", "{tmp}/cost", "--save", "{tmp}/m.npz"],
+            "a name without an extension is not an image format",
+        ),
+        (
+            ["--plot", "{tmp}/c.png", "--save", "/nonexistent/m.npz"],
+            "--save /nonexistent/m.npz: .*does not exist",
+        ),
+        (["--plot", "{tmp}/dir.png"], "it is a directory, not a regular file"),
+        (["--save", "{tmp}/dir.png"], "it is a directory, not a regular file"),
+        (["--save", "{tmp}/pipe"], r"it is a fifo \(named pipe\)"),
+        (["--plot", "{tmp}/same.png", "--save", "{tmp}/same.png"], "--plot and --save both name"),
+        (["--plot", "{tmp}/link.svg", "--save", "{tmp}/same.svg"], "--plot and --save both name"),
+    ],
+)
+def test_bad_output_paths_fail_before_training(capsys, tmp_path, monkeypatch, outputs, match):
+    (tmp_path / "dir.png").mkdir()
+    os.mkfifo(tmp_path / "pipe")
+    (tmp_path / "link.svg").symlink_to(tmp_path / "same.svg")
+    monkeypatch.setattr(xnn.Network, "fit", lambda *a, **k: pytest.fail("training started"))
+    before = sorted(os.listdir(tmp_path))
+    argv = [a.replace("{tmp}", str(tmp_path)) for a in outputs]
+    code, out, err = run(capsys, *train_argv(*argv))
+    assert code == 2 and re.search(match, err) and err.count("\n") == 1, err
+    assert out == "" and sorted(os.listdir(tmp_path)) == before
+
+
+def test_an_unwritable_folder_fails_before_training(capsys, tmp_path, monkeypatch):
+    monkeypatch.setattr(xnn.Network, "fit", lambda *a, **k: pytest.fail("training started"))
+
+    def refuse(*args, **kwargs):  # what a read-only filesystem answers, even to root
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(outputs.tempfile, "TemporaryFile", refuse)
+    code, _, err = run(capsys, *train_argv("--save", str(tmp_path / "m.npz")))
+    assert code == 2 and "cannot write into folder" in err and "Read-only file system" in err
+
+
+def test_a_failing_plot_never_costs_the_checkpoint(capsys, tmp_path, monkeypatch):
+    plots, npz = tmp_path / "plots", tmp_path / "m.npz"
+    plots.mkdir()
+    real_fit = cli._fit
+
+    def fit_then_lose_the_folder(*args):  # the plot folder disappears while training runs
+        costs = real_fit(*args)
+        plots.rmdir()
+        return costs
+
+    monkeypatch.setattr(cli, "_fit", fit_then_lose_the_folder)
+    code, out, err = run(capsys, *train_argv("--plot", str(plots / "c.png"), "--save", str(npz)))
+    assert code == 1 and "could not write the plot" in err and f"the network was saved to {npz}" in err
+    assert f"saved {npz}" in out and xnn.Network.load(npz).layer_dims == [2, 4, 1]
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+
+
+def test_a_plot_that_matplotlib_fails_to_render_leaves_no_half_file(capsys, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def broken(self, f, **kwargs):
+        f.write(b"\x89PNG half")
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(Figure, "savefig", broken)
+    npz, png = tmp_path / "m.npz", tmp_path / "c.png"
+    code, _, err = run(capsys, *train_argv("--plot", str(png), "--save", str(npz)))
+    assert code == 1 and "renderer crashed" in err and npz.is_file() and not png.exists()
+    assert sorted(os.listdir(tmp_path)) == ["m.npz"]
+
+
+@pytest.mark.parametrize("fmt", ["svg", "pdf", "png"])
+def test_plot_formats_follow_the_extension(capsys, tmp_path, fmt):
+    path = tmp_path / f"cost.{fmt}"
+    code, out, err = run(capsys, *train_argv("--plot", str(path)))
+    assert code == 0, err
+    magic = {"svg": b"<?xml", "pdf": b"%PDF", "png": b"\x89PNG"}[fmt]
+    assert path.read_bytes().startswith(magic) and f"wrote {path}" in out
+
+
+# -- datasets on the command line ----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["moons", "circles"])
+def test_moons_and_circles_train_from_the_cli(capsys, name):
+    code, out, err = run(capsys, "train", "--dataset", name, "--iterations", "300", "--quiet")
+    assert code == 0, err
+    assert "network [2, 8, 1] tanh/sigmoid" in out and "240 train / 60 test" in out
+    assert float(out.split("test accuracy")[1].split()[0]) > 0.85
+
+
+def test_digits10_picks_a_softmax_output_with_ten_units(capsys, monkeypatch):
+    built = {}
+
+    def fake_network(dims, **kwargs):  # stop at construction: softmax belongs to the network layer
+        built.update(dims=dims, **kwargs)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(xnn, "Network", fake_network)
+    code, _, err = run(capsys, "train", "--dataset", "digits10", "--iterations", "5", "--quiet")
+    assert code == 2 and "stop here" in err
+    assert built["dims"] == [64, 32, 16, 10] and built["output"] == "softmax" and built["init"] == "he"
+
+
+def test_a_0d_h5_array_is_a_one_line_error(capsys, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "train_bad.h5"
+    with h5py.File(path, "w") as f:
+        f["train_set_x"], f["train_set_y"] = np.float64(3), np.zeros(1)
+    code, _, err = run(capsys, "train", "--dataset", f"h5:{path}", "--quiet")
+    assert code == 2 and "train_set_x has shape (); expected one row per example" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_mistyped_xnn_backend_is_named(capsys, monkeypatch):
+    monkeypatch.setenv("XNN_BACKEND", "nmupy")
+    code, _, err = run(capsys, "train", "--iterations", "5", "--quiet")
+    assert code == 2 and "unknown backend 'nmupy' (from XNN_BACKEND); expected one of numpy" in err
+
+
+def test_help_has_no_literal_double_percent_and_is_grouped():
+    out = subprocess.run(
+        [sys.executable, "-m", "xnn", "train", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and "%%" not in out.stdout and "(~50% right)" in out.stdout
+    for group in ("data:", "network (left out", "training:", "backend:", "output files (checked before"):
+        assert f"\n{group}" in out.stdout
+    for name in ("moons", "circles", "digits10"):
+        assert f"\n  {name}" in out.stdout
