@@ -151,6 +151,8 @@ def test_missing_folder_and_empty_path_are_clear_errors(tmp_path):
         small_net().save(tmp_path / "nope" / "m.npz")
     with pytest.raises(ValueError, match="empty path"):
         small_net().save("")
+    with pytest.raises(ValueError, match="ends with a path separator"):
+        small_net().save(f"{tmp_path}{os.sep}model.npz{os.sep}")
     assert only(tmp_path) == []
 
 

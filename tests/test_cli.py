@@ -94,6 +94,16 @@ def test_info_lists_backends_threads_and_versions(capsys):
 
 
 @pytest.mark.parametrize(
+    ("env", "shown"), [("", "(unset: numpy)"), (" Numba ", "numba"), ("nmupy", "'nmupy' (invalid")]
+)
+def test_info_flags_an_invalid_xnn_backend(capsys, monkeypatch, env, shown):
+    monkeypatch.setenv("XNN_BACKEND", env)
+    code, out, _ = run(capsys, "info")
+    assert code == 0 and f"default backend (XNN_BACKEND): {shown}" in out
+    assert ("expected one of numpy, python, numba, cupy, auto" in out) is (env == "nmupy")
+
+
+@pytest.mark.parametrize(
     ("argv", "match"),
     [
         (["train", "--dataset", "mnist"], "unknown dataset 'mnist'"),

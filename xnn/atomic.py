@@ -70,6 +70,10 @@ def writable_target(path: str | os.PathLike) -> str:
     path = os.fspath(path)
     if not path:
         raise ValueError("cannot save to an empty path; pass a file name such as model.npz")
+    if path.endswith((os.sep, os.altsep or os.sep)):
+        raise ValueError(
+            f"cannot save to {path!r}: it ends with a path separator (a folder); add a file name"
+        )
     real = os.path.realpath(path)
     try:
         mode = os.stat(real).st_mode
