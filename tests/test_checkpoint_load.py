@@ -232,3 +232,15 @@ def test_an_oversized_header_is_refused_before_reading_it(tmp_path):
     raw = b" " * (checkpoint.MAX_META_BYTES + 1)
     path = write_zip(tmp_path / "big.npz", {"__xnn__.npy": meta_bytes(raw)})
     load_error(path, r"its header is 1048577 bytes, more than 1048576")
+
+
+def test_roundtrip_through_the_checked_reader_on_every_backend(be, tmp_path):
+    net = xnn.Network([2, 3, 3, 1], hidden=["tanh", "relu"], seed=4, backend=be)
+    net.save(tmp_path / "m.npz")
+    loaded = xnn.Network.load(tmp_path / "m.npz")  # onto the default backend, in the saved dtype
+    assert loaded.dtype == be.dtype.name and loaded.activations == ["tanh", "relu", "sigmoid"]
+    back = xnn.Network.load(tmp_path / "m.npz", backend=be)
+    assert back.be is be
+    for key, value in net.parameters.items():
+        np.testing.assert_array_equal(loaded.parameters[key], value)
+        np.testing.assert_array_equal(back.parameters[key], value)
