@@ -12,6 +12,9 @@ its temp file behind; the next write into the same folder removes it when it is 
   - unmodified for STALE_AFTER_S (24 h), whatever the tag (other hosts on a shared filesystem, and
     the `.xnn-XXXXXXXX.tmp` names of older xnn versions, which carry no pid).
 Only regular files with exactly these names, in the target's own folder, are ever removed.
+
+A replaced file keeps its permission bits (and owner, where allowed). A hard-linked target is
+replaced under this one name only: its other names keep the old content, as with any atomic save.
 """
 
 from __future__ import annotations
