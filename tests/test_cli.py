@@ -91,6 +91,16 @@ def test_info_lists_backends_threads_and_versions(capsys):
 
 
 @pytest.mark.parametrize(
+    ("env", "shown"), [("", "(unset: numpy)"), (" Numba ", "numba"), ("nmupy", "'nmupy' (invalid")]
+)
+def test_info_flags_an_invalid_xnn_backend(capsys, monkeypatch, env, shown):
+    monkeypatch.setenv("XNN_BACKEND", env)
+    code, out, _ = run(capsys, "info")
+    assert code == 0 and f"default backend (XNN_BACKEND): {shown}" in out
+    assert ("expected one of numpy, python, numba, cupy, auto" in out) is (env == "nmupy")
+
+
+@pytest.mark.parametrize(
     ("argv", "match"),
     [
         (["train", "--dataset", "mnist"], "unknown dataset 'mnist'"),
@@ -160,3 +170,52 @@ def test_plot_without_matplotlib_says_how_to_install(capsys, monkeypatch, tmp_pa
     code, _, err = run(capsys, "train", "--iterations", "5", "--plot", str(tmp_path / "c.png"), "--quiet")
     assert code == 2 and 'pip install "xnn[plot]"' in err
     assert np.all([not p.name.endswith(".png") for p in tmp_path.iterdir()])
+
+
+# -- datasets on the command line ----------------------------------------------------------------
+@pytest.mark.parametrize("name", ["moons", "circles"])
+def test_moons_and_circles_train_from_the_cli(capsys, name):
+    code, out, err = run(capsys, "train", "--dataset", name, "--iterations", "300", "--quiet")
+    assert code == 0, err
+    assert "network [2, 8, 1] tanh/sigmoid" in out and "240 train / 60 test" in out
+    assert float(out.split("test accuracy")[1].split()[0]) > 0.85
+
+
+def test_digits10_picks_a_softmax_output_with_ten_units(capsys, monkeypatch):
+    built = {}
+
+    def fake_network(dims, **kwargs):  # stop at construction: softmax belongs to the network layer
+        built.update(dims=dims, **kwargs)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr(xnn, "Network", fake_network)
+    code, _, err = run(capsys, "train", "--dataset", "digits10", "--iterations", "5", "--quiet")
+    assert code == 2 and "stop here" in err
+    assert built["dims"] == [64, 32, 16, 10] and built["output"] == "softmax" and built["init"] == "he"
+
+
+def test_a_0d_h5_array_is_a_one_line_error(capsys, tmp_path):
+    h5py = pytest.importorskip("h5py")
+    path = tmp_path / "train_bad.h5"
+    with h5py.File(path, "w") as f:
+        f["train_set_x"], f["train_set_y"] = np.float64(3), np.zeros(1)
+    code, _, err = run(capsys, "train", "--dataset", f"h5:{path}", "--quiet")
+    assert code == 2 and "train_set_x has shape (); expected one row per example" in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_a_mistyped_xnn_backend_is_named(capsys, monkeypatch):
+    monkeypatch.setenv("XNN_BACKEND", "nmupy")
+    code, _, err = run(capsys, "train", "--iterations", "5", "--quiet")
+    assert code == 2 and "unknown backend 'nmupy' (from XNN_BACKEND); expected one of numpy" in err
+
+
+def test_help_has_no_literal_double_percent_and_is_grouped():
+    out = subprocess.run(
+        [sys.executable, "-m", "xnn", "train", "--help"], capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0 and "%%" not in out.stdout and "(~50% right)" in out.stdout
+    for group in ("data:", "network (left out", "training:", "backend:", "output files (checked before"):
+        assert f"\n{group}" in out.stdout
+    for name in ("moons", "circles", "digits10"):
+        assert f"\n  {name}" in out.stdout

@@ -57,6 +57,72 @@ def test_digits_task_is_even_versus_odd():
     assert (Y_train.sum() + Y_test.sum()) == np.sum(digits.target % 2 == 0)
 
 
+def test_digits10_is_digits_with_all_ten_labels_as_integers():
+    from sklearn.datasets import load_digits
+
+    X_train, Y_train, X_test, Y_test = datasets.load_digits10()
+    binary = datasets.load_digits()
+    np.testing.assert_array_equal(X_train, binary[0])  # same split, same standardisation
+    np.testing.assert_array_equal(X_test, binary[2])
+    assert Y_train.shape == (1, X_train.shape[1]) and Y_test.shape == (1, X_test.shape[1])
+    assert Y_train.dtype == Y_test.dtype == np.int64
+    assert set(np.unique(Y_train)) == set(range(10)) == set(np.unique(Y_test))
+    np.testing.assert_array_equal(Y_train % 2 == 0, binary[1] == 1)  # the even/odd task, refined
+    counts = np.bincount(np.concatenate([Y_train[0], Y_test[0]]), minlength=10)
+    np.testing.assert_array_equal(counts, np.bincount(load_digits().target, minlength=10))
+    assert datasets.load_dataset("digits10", seed=3)[1].dtype == np.int64
+
+
+@pytest.mark.parametrize(
+    ("make", "sk_name", "kwargs"),
+    [
+        (datasets.make_moons, "make_moons", {"noise": 0.2}),
+        (datasets.make_circles, "make_circles", {"noise": 0.1, "factor": 0.5}),
+    ],
+)
+def test_moons_and_circles_are_sklearns_generators_in_columns(make, sk_name, kwargs):
+    import sklearn.datasets
+
+    X, Y = make(m=300, seed=7, **kwargs)
+    X_sk, y_sk = getattr(sklearn.datasets, sk_name)(n_samples=300, random_state=7, **kwargs)
+    np.testing.assert_array_equal(X, X_sk.T)
+    np.testing.assert_array_equal(Y, y_sk.reshape(1, -1))
+    assert X.shape == (2, 300) and Y.dtype == X.dtype == np.float64 and Y.sum() == 150
+    np.testing.assert_array_equal(make(seed=7)[0], X)  # defaults are m=300 and the noise above
+    assert not np.array_equal(make(seed=8)[0], X)
+
+
+def test_circles_inner_class_is_the_inner_circle():
+    X, Y = datasets.make_circles(noise=0.0, factor=0.4)
+    radius = np.hypot(X[0], X[1])
+    np.testing.assert_allclose(radius[Y[0] == 1], 0.4)
+    np.testing.assert_allclose(radius[Y[0] == 0], 1.0)
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: datasets.make_moons(m=1), "m must be an integer >= 2"),
+        (lambda: datasets.make_moons(m=10.0), "m must be an integer >= 2"),
+        (lambda: datasets.make_moons(noise=-0.1), "noise must be a finite number >= 0"),
+        (lambda: datasets.make_circles(noise=float("nan")), "noise must be a finite number >= 0"),
+        (lambda: datasets.make_circles(factor=1.5), r"factor .* must be in \(0, 1\)"),
+    ],
+)
+def test_generator_arguments_are_checked(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+@pytest.mark.parametrize("name", ["moons", "circles"])
+def test_moons_and_circles_are_learnable_with_one_hidden_layer(name):
+    X_train, Y_train, X_test, Y_test = datasets.load_dataset(name)
+    assert X_train.shape == (2, 240) and X_test.shape == (2, 60)
+    net = xnn.Network([2, 8, 1], hidden="tanh", init="xavier", seed=0)
+    net.fit(X_train, Y_train, learning_rate=1.0, iterations=1000, progress=False)
+    assert net.accuracy(X_test, Y_test) > 0.9  # a linear model cannot pass 0.9 on either
+
+
 def test_split_is_seeded_and_disjoint():
     X = np.arange(20.0).reshape(1, 20)
     a = datasets.train_test_split(X, X, 0.25, seed=3)
@@ -108,9 +174,61 @@ def test_h5_errors_are_clear(tmp_path):
         datasets.load_h5_dataset(str(other))
 
 
+def write_raw_h5(path, **arrays):
+    with h5py.File(path, "w") as f:
+        for key, value in arrays.items():
+            if value is None:
+                f.create_group(key)
+            else:
+                f[key] = value
+    return path
+
+
+GOOD_X, GOOD_Y = np.zeros((3, 2, 2, 3), np.uint8), np.zeros(3)
+
+
+@pytest.mark.parametrize(
+    ("arrays", "match"),
+    [
+        (
+            {"train_set_x": np.float64(7), "train_set_y": np.zeros(1)},
+            r"train_set_x has shape \(\); expected one",
+        ),
+        ({"train_set_x": np.zeros(5), "train_set_y": np.zeros(5)}, r"train_set_x has shape \(5,\)"),
+        ({"train_set_x": np.zeros((0, 4)), "train_set_y": np.zeros(0)}, r"has shape \(0, 4\).*m >= 1"),
+        ({"train_set_x": np.zeros((3, 0)), "train_set_y": np.zeros(3)}, r"has shape \(3, 0\)"),
+        ({"train_set_x": GOOD_X, "train_set_y": np.zeros(4)}, "3 images in train_set_x but 4 labels"),
+        ({"train_set_x": None, "train_set_y": GOOD_Y}, "train_set_x is a group, expected an array"),
+        (
+            {"train_set_x": np.array([b"a", b"b"]), "train_set_y": GOOD_Y},
+            "holds |S1 values, expected numbers",
+        ),
+        (
+            {"train_set_x": GOOD_X, "train_set_y": GOOD_Y, "test_set_x": np.int64(1), "test_set_y": 1.0},
+            r"test_set_x has shape \(\)",
+        ),
+    ],
+)
+def test_malformed_h5_arrays_are_clear_errors(tmp_path, arrays, match):
+    path = write_raw_h5(tmp_path / "bad.h5", **arrays)
+    with pytest.raises(ValueError, match=match):
+        datasets.load_h5_dataset(str(path))
+
+
+def test_a_file_that_is_not_hdf5_and_missing_class_names_are_clear(tmp_path):
+    fake = tmp_path / "train_fake.h5"
+    fake.write_bytes(b"not hdf5 at all")
+    with pytest.raises(ValueError, match=r"train_fake.h5' is not a readable HDF5 file"):
+        datasets.load_h5_dataset(str(fake))
+    plain = write_raw_h5(tmp_path / "plain.h5", train_set_x=GOOD_X, train_set_y=GOOD_Y)
+    with pytest.raises(ValueError, match="has no list_classes"):
+        datasets.load_h5_classes(str(plain))
+
+
 def test_unknown_dataset_lists_the_names():
     with pytest.raises(
-        ValueError, match="unknown dataset 'mnist'; expected one of planar, breast_cancer, digits"
+        ValueError,
+        match="unknown dataset 'mnist'; expected one of planar, breast_cancer, digits, digits10, moons, ci",
     ):
         datasets.load_dataset("mnist")
 

@@ -63,6 +63,11 @@ def write_npz(path, header=None, **arrays):
         np.savez(f, **arrays)
 
 
+def write_npy(path):
+    with open(path, "wb") as f:  # np.save(path) would append .npy to the name
+        np.save(f, np.zeros(3))
+
+
 @pytest.mark.parametrize(
     ("damage", "match"),
     [
@@ -78,7 +83,7 @@ def write_npz(path, header=None, **arrays):
             lambda p, good: write_npz(p, {"format": "xnn.network", "version": 99}),
             r"version 99; this xnn reads",
         ),
-        (lambda p, good: np.save(p, np.zeros(3)), r"not a readable xnn checkpoint"),
+        (lambda p, good: write_npy(p), r"is a .npy file \(one bare array"),
     ],
 )
 def test_corrupted_or_foreign_files_are_rejected(trained, tmp_path, damage, match):

@@ -1,18 +1,49 @@
-"""Save and load a Network as .npz: the parameters plus the architecture as JSON, written atomically."""
+"""Save and load a Network as .npz: the parameters plus the architecture as JSON.
+
+Saving refuses non-finite parameters and writes atomically over a regular file only (xnn.atomic).
+Loading trusts nothing: the JSON header is validated field by field and every stored array's shape
+is checked against the header's layer_dims before any array or network is allocated (xnn.npz).
+"""
 
 from __future__ import annotations
 
 import json
+import numbers
 import os
-import tempfile
+import stat
 import zipfile
 from typing import Any
 
 import numpy as np
 
+import backends
+from xnn import npz
+from xnn.atomic import atomic_write, kind_of
+from xnn.errors import CheckpointError
+from xnn.validation import (
+    INITS,
+    check_choice,
+    check_layer_dims,
+    check_slope,
+    resolve_activations,
+    resolve_loss,
+)
+
 FORMAT = "xnn.network"
 VERSION = 1
 META = "__xnn__"  # the archive member holding the JSON header as uint8 bytes
+MAX_META_BYTES = 1 << 20
+
+
+def _seed(seed: Any) -> int | list[int] | None:
+    """The seed as JSON: an int, a list of ints, or None; anything else cannot be stored."""
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool)):
+        return None if seed is None else int(seed)
+    if isinstance(seed, list | tuple) and all(isinstance(s, numbers.Integral) for s in seed):
+        return [int(s) for s in seed]
+    raise CheckpointError(
+        f"cannot store seed {seed!r} ({type(seed).__name__}) in a checkpoint; use an int seed (or None)"
+    )
 
 
 def header(net: Any) -> dict:
@@ -26,51 +57,161 @@ def header(net: Any) -> dict:
         "slope": net.slope,
         "dtype": net.dtype,
         "init": net.init,
-        "seed": net.seed,
+        "seed": _seed(net.seed),
     }
 
 
+def check_finite(params: dict[str, np.ndarray], path: str) -> None:
+    """CheckpointError naming the first parameter holding NaN or inf: such a network is never saved."""
+    for key, value in params.items():
+        bad = int(np.count_nonzero(~np.isfinite(value)))
+        if bad:
+            raise CheckpointError(
+                f"refusing to save to {path!r}: parameters[{key!r}] {value.shape} holds {bad} NaN or "
+                f"infinite values of {value.size} (did training diverge?); the file was not touched. "
+                "Fix: retrain with a smaller learning rate, or load the last good checkpoint"
+            )
+
+
 def save(net: Any, path: str | os.PathLike) -> None:
-    """Write `net` to `path`: a temp file in the same folder, then os.replace, so no partial file is left."""
+    """Write `net` to `path` atomically; a symlink's target is written, non-regular files are refused."""
     path = os.fspath(path)
+    params = net.parameters
+    check_finite(params, path)
     meta = np.frombuffer(json.dumps(header(net)).encode(), dtype=np.uint8)
-    arrays = {META: meta, **net.parameters}
-    fd, tmp = tempfile.mkstemp(prefix=".xnn-", suffix=".tmp", dir=os.path.dirname(os.path.abspath(path)))
+    atomic_write(path, lambda f: np.savez(f, **{META: meta}, **params))
+
+
+def expected_shapes(layer_dims: list[int]) -> dict[str, tuple[int, int]]:
+    """{"W1": (n1, n_x), "b1": (n1, 1), ...} for layer_dims."""
+    shapes = {}
+    for layer in range(1, len(layer_dims)):
+        shapes[f"W{layer}"] = (layer_dims[layer], layer_dims[layer - 1])
+        shapes[f"b{layer}"] = (layer_dims[layer], 1)
+    return shapes
+
+
+def _dtype_name(value: Any) -> str:
+    """A header dtype as a native name ('>f8' -> 'float64'); ValueError unless float32 or float64."""
     try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+        name = np.dtype(value).name if isinstance(value, str) else None
+    except TypeError:
+        name = None
+    if name not in backends.DTYPES:
+        raise ValueError(f"dtype {value!r}, expected one of {', '.join(backends.DTYPES)}")
+    return name
+
+
+def fields(meta: dict) -> dict:
+    """The header's fields validated and normalised; KeyError/ValueError/TypeError when damaged."""
+    dims = check_layer_dims(meta["layer_dims"])
+    acts = meta["activations"]
+    if not isinstance(acts, list) or not acts or not all(isinstance(a, str) for a in acts):
+        raise ValueError(f"activations must be a list of names, got {acts!r}")
+    activations = resolve_activations(acts[:-1], acts[-1], len(dims) - 1)
+    return meta | {
+        "layer_dims": dims,
+        "activations": activations,
+        "loss": resolve_loss(meta["loss"], activations[-1]),
+        "slope": check_slope(meta["slope"]),
+        "init": check_choice("init", meta.get("init", "he"), INITS),
+        "seed": _seed(meta.get("seed")),
+        "dtype": _dtype_name(meta["dtype"]),
+    }
+
+
+def _check_members(meta: dict, found: dict[str, npz.Member]) -> None:
+    """The stored arrays are exactly the header's W and b, with the header's shapes, as floats."""
+    dims = meta["layer_dims"]
+    expected = expected_shapes(dims)
+    stored = set(found) - {META}
+    if stored != set(expected):
+        missing, extra = sorted(set(expected) - stored), sorted(stored - set(expected))
+        raise ValueError(f"arrays differ from layer_dims {dims}: missing {missing}, extra {extra}")
+    for key, shape in expected.items():
+        if found[key].shape != shape:
+            raise ValueError(
+                f"parameters[{key!r}] is {found[key].shape}, expected {shape} for layer_dims {dims}"
+            )
+        if found[key].dtype.kind != "f":
+            raise ValueError(f"parameters[{key!r}] has dtype {found[key].dtype}, expected a float dtype")
+
+
+def _meta(zf: zipfile.ZipFile, found: dict[str, npz.Member]) -> Any:
+    """The decoded JSON header (any JSON value: checked by the caller)."""
+    member = found.get(META)
+    if member is None or member.dtype != np.uint8 or len(member.shape) != 1:
+        raise ValueError("it has no xnn header")
+    if member.shape[0] > MAX_META_BYTES:
+        raise ValueError(f"its header is {member.shape[0]} bytes, more than {MAX_META_BYTES}")
+    return json.loads(npz.read(zf, member).tobytes().decode())
+
+
+def _check_tag(path: str, meta: Any) -> None:
+    """The format tag and version, before anything else is trusted."""
+    tag = meta.get("format") if isinstance(meta, dict) else None
+    if tag != FORMAT:
+        raise CheckpointError(f"{path!r} is not an xnn checkpoint: format tag {tag!r}, expected {FORMAT!r}")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(
+            f"{path!r} has checkpoint version {meta.get('version')!r}; this xnn reads version {VERSION}"
+        )
+
+
+def _check_file(path: str) -> None:
+    """FileNotFoundError if missing; CheckpointError for a folder, fifo or device (opening one can
+    hang) and for a .npy file."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        raise FileNotFoundError(f"no such checkpoint file: {path!r}") from None
+    if not stat.S_ISREG(mode):
+        raise CheckpointError(f"{path!r} is a {kind_of(mode)}, not a checkpoint file; pass the .npz path")
+    if npz.is_npy(path):
+        raise CheckpointError(
+            f"{path!r} is a .npy file (one bare array, as np.save writes), not an xnn checkpoint; "
+            "a checkpoint is the .npz that Network.save writes"
+        )
+
+
+def _validated(path: str, meta: Any, found: dict[str, npz.Member]) -> dict:
+    """The header's fields, checked against each other and the stored arrays (CheckpointError if not)."""
+    _check_tag(path, meta)
+    try:
+        meta = fields(meta)
+        _check_members(meta, found)
+    except (KeyError, TypeError, ValueError) as e:
+        what = f"missing field {e}" if isinstance(e, KeyError) else str(e)
+        raise CheckpointError(f"{path!r} is a damaged xnn checkpoint: {what}") from e
+    return meta
+
+
+def _finite(path: str, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """`params` unchanged, or CheckpointError naming the first one holding NaN or inf."""
+    for key, value in params.items():
+        if not np.isfinite(value).all():
+            raise CheckpointError(
+                f"{path!r} is a damaged xnn checkpoint: parameters[{key!r}] holds NaN or infinite values"
+            )
+    return params
 
 
 def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """(header, parameters) from a file written by save; ValueError for a corrupted or foreign file."""
+    """(header, parameters) from a file written by save; CheckpointError for a damaged or foreign file."""
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"no such checkpoint file: {path!r}")
+    _check_file(path)
     try:
-        with np.load(path, allow_pickle=False) as archive:
-            if not isinstance(archive, np.lib.npyio.NpzFile) or META not in archive.files:
-                raise ValueError("it has no xnn header")
-            arrays = {name: archive[name] for name in archive.files}
-        meta = json.loads(arrays.pop(META).tobytes().decode())
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError, KeyError) as e:
-        raise ValueError(
+        with zipfile.ZipFile(path) as zf:
+            found = npz.members(zf)
+            meta = _validated(path, _meta(zf, found), found)  # before any parameter is read
+            params = {key: npz.read(zf, found[key]) for key in expected_shapes(meta["layer_dims"])}
+    except CheckpointError:
+        raise
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError, RecursionError) as e:
+        raise CheckpointError(
             f"{path!r} is not a readable xnn checkpoint ({e}); save one with Network.save"
         ) from e
-    tag = meta.get("format") if isinstance(meta, dict) else None
-    if tag != FORMAT:
-        raise ValueError(f"{path!r} is not an xnn checkpoint: format tag {tag!r}, expected {FORMAT!r}")
-    if meta.get("version") != VERSION:
-        raise ValueError(
-            f"{path!r} has checkpoint version {meta.get('version')!r}; this xnn reads version {VERSION}"
-        )
-    return meta, arrays
+    return meta, _finite(path, params)
 
 
 def _dtype(backend: Any, dtype: Any, saved: str) -> Any:
@@ -80,22 +221,29 @@ def _dtype(backend: Any, dtype: Any, saved: str) -> Any:
     return saved
 
 
+def _backend(path: str, backend: Any, dtype: Any) -> Any:
+    """The backend to load onto; a bad name or dtype is the request's fault, not the file's."""
+    from xnn.network import resolve_backend
+
+    try:
+        return resolve_backend(backend, dtype)
+    except ValueError as e:
+        raise ValueError(f"cannot load {path!r} as asked (the checkpoint itself is fine): {e}") from e
+
+
 def load(cls: Any, path: str | os.PathLike, backend: Any = None, dtype: Any = None) -> Any:
     """A `cls` (Network) rebuilt from `path`, on `backend`, in the saved dtype unless `dtype` is given."""
+    path = os.fspath(path)
     meta, params = read(path)
-    try:
-        net = cls(
-            meta["layer_dims"],
-            hidden=meta["activations"][:-1],
-            output=meta["activations"][-1],
-            loss=meta["loss"],
-            init=meta.get("init", "he"),
-            seed=meta.get("seed"),
-            backend=backend,
-            dtype=_dtype(backend, dtype, meta["dtype"]),
-            slope=meta["slope"],
-        )
-        net.parameters = params
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"{path!r} is a damaged xnn checkpoint: {e}") from e
+    net = cls(
+        meta["layer_dims"],
+        hidden=meta["activations"][:-1],
+        output=meta["activations"][-1],
+        loss=meta["loss"],
+        init=meta["init"],
+        seed=meta["seed"],
+        backend=_backend(path, backend, _dtype(backend, dtype, meta["dtype"])),
+        slope=meta["slope"],
+    )
+    net.parameters = params
     return net

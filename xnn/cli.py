@@ -10,12 +10,17 @@ from typing import Any
 import numpy as np
 
 import backends
+from backends._base import ACTIVATIONS
 from xnn.errors import MissingDependencyError, TrainingDivergedError
 from xnn.validation import INITS, LOSSES
+
+ACTS = "|".join(ACTIVATIONS)
 
 # Per-dataset defaults for the options left out; the h5 row is the course's 4-layer cat classifier.
 DEFAULTS: dict[str, dict[str, Any]] = {
     "planar": {"layers": [4], "hidden": "tanh", "learning_rate": 1.2, "iterations": 5000, "init": "xavier"},
+    "moons": {"layers": [8], "hidden": "tanh", "learning_rate": 1.0, "iterations": 2000, "init": "xavier"},
+    "circles": {"layers": [8], "hidden": "tanh", "learning_rate": 1.0, "iterations": 2000, "init": "xavier"},
     "breast_cancer": {
         "layers": [16, 8],
         "hidden": "relu",
@@ -24,26 +29,54 @@ DEFAULTS: dict[str, dict[str, Any]] = {
         "init": "he",
     },
     "digits": {"layers": [32, 16], "hidden": "relu", "learning_rate": 0.1, "iterations": 1000, "init": "he"},
+    "digits10": {
+        "layers": [32, 16],
+        "hidden": "relu",
+        "learning_rate": 0.1,
+        "iterations": 1000,
+        "init": "he",
+        "output": "softmax",
+    },
     "h5": {"layers": [20, 7, 5], "hidden": "relu", "learning_rate": 0.0075, "iterations": 2500, "init": "he"},
 }
 
-EPILOG = """\
+
+def _defaults_table() -> str:
+    """One line per dataset: the options it fills in."""
+    lines = []
+    for name, d in DEFAULTS.items():
+        options = (
+            f"--layers {' '.join(map(str, d['layers']))} --hidden {d['hidden']} "
+            f"--learning-rate {d['learning_rate']:g} --iterations {d['iterations']} --init {d['init']}"
+        )
+        output = f" --output {d['output']}" if "output" in d else ""
+        lines.append(f"  {'h5:PATH' if name == 'h5' else name:<14} {options}{output}")
+    return "\n".join(lines)
+
+
+# Printed verbatim (RawDescriptionHelpFormatter, no %(prog)s): a percent sign is written once.
+EPILOG = f"""\
 examples:
   xnn train --dataset planar                       # 2 -> 4 tanh -> 1 sigmoid, the course's flower
-  xnn train --dataset planar --layers              # no hidden layer: logistic regression (~50%%)
+  xnn train --dataset planar --layers              # no hidden layer: logistic regression (~50% right)
   xnn train --dataset digits --layers 32 16 --hidden relu --learning-rate 0.1 --iterations 500
   xnn train --dataset breast_cancer --backend numba --dtype float64 --plot cost.png --save bc.npz
   xnn train --dataset h5:train_catvnoncat.h5 --layers 20 7 5 --iterations 2500
   xnn info                                         # backends usable here, devices, threads, versions
 
---layers lists the hidden layer sizes only: n_x comes from the data and the output has 1 unit.
-Options left out take the dataset's defaults:
-  planar         --layers 4 --hidden tanh --learning-rate 1.2 --iterations 5000 --init xavier
-  breast_cancer  --layers 16 8 --hidden relu --learning-rate 0.1 --iterations 500 --init he
-  digits         --layers 32 16 --hidden relu --learning-rate 0.1 --iterations 1000 --init he
-  h5:PATH        --layers 20 7 5 --hidden relu --learning-rate 0.0075 --iterations 2500 --init he
-digits is even (1) vs odd (0); breast_cancer is benign (1) vs malignant (0); both standardised.
-h5:TRAIN[,TEST] reads the course's HDF5 files (the test file defaults to TRAIN with train->test).
+--layers lists the hidden layer sizes only: n_x comes from the data, and the output has 1 unit
+(one per class with --output softmax). Options left out take the dataset's defaults:
+{_defaults_table()}
+
+datasets (offline; all but planar and h5 need scikit-learn: pip install "xnn[data]"):
+  planar          the course's 2-D flower, 400 points, two classes on alternating petals
+  moons, circles  scikit-learn's 2-D generators, 300 points (make_moons, make_circles), seed 0
+  breast_cancer   benign (1) vs malignant (0), 30 features, standardised
+  digits          8x8 digit images, even (1) vs odd (0), standardised
+  digits10        the same images and split, classes 0-9: a softmax output with 10 units
+  h5:TRAIN[,TEST] the course's HDF5 files (train_catvnoncat.h5); without TEST the test split comes
+                  from TRAIN itself, else from the file named like it with train -> test
+Checkpoints written with --save load back with xnn.Network.load(path).
 """
 
 
@@ -71,42 +104,50 @@ def build_parser() -> Parser:
         epilog=EPILOG,
         formatter_class=raw,
     )
-    add_train_options(train.add_argument)
+    add_train_options(train)
     sub.add_parser("info", help="backends usable here (and why not), devices, threads, versions")
     return parser
 
 
-def add_train_options(add: Any) -> None:
-    """The options of `xnn train` (None defaults are filled from the dataset's DEFAULTS)."""
-    add("--dataset", default="planar", help="planar | breast_cancer | digits | h5:TRAIN.h5[,TEST.h5]")
-    add(
+def add_train_options(parser: argparse.ArgumentParser) -> None:
+    """The options of `xnn train`, grouped (None defaults are filled from the dataset's DEFAULTS)."""
+    names = " | ".join(n for n in DEFAULTS if n != "h5")
+    data = parser.add_argument_group("data").add_argument
+    data(
+        "--dataset",
+        default="planar",
+        metavar="NAME",
+        help=f"{names} | h5:TRAIN.h5[,TEST.h5] (default planar)",
+    )
+    data("--seed", type=int, default=0, metavar="N", help="seeds the weights, split and shuffles (default 0)")
+    net = parser.add_argument_group("network (left out: the dataset's defaults, listed below)").add_argument
+    net(
         "--layers", nargs="*", metavar="N", help="hidden layer sizes (e.g. 20 7 5); none: logistic regression"
     )
-    add(
-        "--hidden",
-        help="hidden activation, or one per layer: relu,tanh (sigmoid|tanh|relu|leaky_relu|linear)",
-    )
-    add("--output", default="sigmoid", help="output activation (default sigmoid)")
-    add("--loss", choices=LOSSES, help="bce (default for a sigmoid output) or mse")
-    add("--learning-rate", type=float, help="gradient descent step size")
-    add("--iterations", type=int, help="passes over the training set (epochs with --batch-size)")
-    add("--batch-size", type=int, help="mini-batch size (default: the whole training set)")
-    add("--init", choices=INITS, help="weight initialisation")
-    add("--slope", type=float, default=0.01, help="leaky_relu slope for z < 0 (default 0.01)")
-    add("--backend", help=f"one of {', '.join(backends.backend_names())} (default: XNN_BACKEND or numpy)")
-    add("--dtype", choices=backends.DTYPES, help="float dtype (default: XNN_DTYPE or float32)")
-    add("--seed", type=int, default=0, help="seed of the initial weights, split and shuffles (default 0)")
-    add("--print-every", type=int, default=100, help="iterations between cost reports (default 100)")
-    add("--plot", metavar="PNG", help="write the cost curve to this PNG (needs matplotlib: xnn[plot])")
-    add("--save", metavar="NPZ", help="save the trained network to this .npz file")
-    add("--quiet", action="store_true", help="no progress output, only the results")
+    net("--hidden", metavar="ACT", help="hidden activation, or one per layer (relu,tanh): " + ACTS)
+    net("--output", metavar="ACT", help="output activation: sigmoid, linear (regression), softmax (classes)")
+    net("--loss", choices=LOSSES, help="default: bce for a sigmoid output, mse for linear")
+    net("--init", choices=INITS, help="weight initialisation")
+    net("--slope", type=float, default=0.01, metavar="A", help="leaky_relu slope for z < 0 (default 0.01)")
+    fit = parser.add_argument_group("training").add_argument
+    fit("--learning-rate", type=float, metavar="LR", help="gradient descent step size")
+    fit("--iterations", type=int, metavar="N", help="passes over the training set (epochs with --batch-size)")
+    fit("--batch-size", type=int, metavar="M", help="mini-batch size (default: the whole training set)")
+    fit("--print-every", type=int, default=100, metavar="N", help="iterations between cost reports (100)")
+    fit("--quiet", action="store_true", help="no progress output, only the results")
+    where = parser.add_argument_group("backend").add_argument
+    where("--backend", metavar="NAME", help=f"{' | '.join(backends.backend_names())} (default: XNN_BACKEND)")
+    where("--dtype", choices=backends.DTYPES, help="float dtype (default: XNN_DTYPE, else float32)")
+    out = parser.add_argument_group("output files (checked before training starts)").add_argument
+    out("--save", metavar="NPZ", help="save the trained network here (load it with xnn.Network.load)")
+    out("--plot", metavar="IMAGE", help="cost curve as .png, .svg, .pdf, ... (needs matplotlib: xnn[plot])")
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
     """The dataset's defaults overridden by what was given on the command line."""
     key = "h5" if args.dataset.startswith("h5:") else args.dataset
-    chosen = dict(DEFAULTS.get(key, DEFAULTS["planar"]))
-    for name in ("layers", "hidden", "learning_rate", "iterations", "init"):
+    chosen = {"output": "sigmoid", **DEFAULTS.get(key, DEFAULTS["planar"])}
+    for name in ("layers", "hidden", "output", "learning_rate", "iterations", "init"):
         if getattr(args, name) is not None:
             chosen[name] = getattr(args, name)
     sizes = [n.strip() for item in chosen["layers"] for n in str(item).split(",") if n.strip()]
@@ -120,6 +161,11 @@ def _settings(args: argparse.Namespace) -> dict[str, Any]:
     return chosen
 
 
+def output_units(output: str, Y: np.ndarray) -> int:
+    """n_L: one unit per class for softmax, else one per label row of Y (n_L, m)."""
+    return int(np.unique(Y).size) if output == "softmax" else Y.shape[0]
+
+
 def build_network(args: argparse.Namespace, settings: dict[str, Any], dims: list[int]) -> Any:
     """The Network the options describe."""
     import xnn
@@ -127,7 +173,7 @@ def build_network(args: argparse.Namespace, settings: dict[str, Any], dims: list
     return xnn.Network(
         dims,
         hidden=settings["hidden"],
-        output=args.output,
+        output=settings["output"],
         loss=args.loss,
         init=settings["init"],
         seed=args.seed,
@@ -137,63 +183,65 @@ def build_network(args: argparse.Namespace, settings: dict[str, Any], dims: list
     )
 
 
-def train(args: argparse.Namespace) -> None:
-    """Load the data, build and fit the network, report, plot and save."""
-    from xnn.datasets import load_dataset
-
-    s = _settings(args)
-    X_train, Y_train, X_test, Y_test = load_dataset(args.dataset, seed=args.seed)
-    dims = [X_train.shape[0], *s["layers"], Y_train.shape[0]]
-    net = build_network(args, s, dims)
-    lr = s["learning_rate"]
-    print(f"data {args.dataset}: {X_train.shape[1]} train / {X_test.shape[1]} test examples, n_x = {dims[0]}")
-    print(f"network {dims} {'/'.join(net.activations)}, loss {net.loss}, init {net.init}, ", end="")
-    print(f"backend {net.be.name} {net.dtype}, learning rate {lr:g}")
+def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: tuple) -> list[float]:
+    """Train on the training split; report cost, time and accuracies."""
+    X_train, Y_train, X_test, Y_test = data
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in TrainingDivergedError
-        costs = net.fit(X_train, Y_train, lr, s["iterations"], batch_size=args.batch_size,
+        costs = net.fit(X_train, Y_train, lr, iterations, batch_size=args.batch_size,
                         print_every=args.print_every, progress=not args.quiet)  # fmt: skip
     seconds = time.perf_counter() - start
     print(f"final cost {costs[-1]:.6f} after {len(costs)} iterations in {seconds:.2f} s ", end="")
     print(f"({1000 * seconds / len(costs):.3f} ms/iteration)")
     print(f"train accuracy {net.accuracy(X_train, Y_train):.4f}")
     print(f"test accuracy  {net.accuracy(X_test, Y_test):.4f}")
-    if args.plot:
-        plot_costs(costs, args.plot, f"{args.dataset} {dims}, learning rate {lr:g}")
-        print(f"wrote {args.plot}")
-    if args.save:
+    return costs
+
+
+def train(args: argparse.Namespace) -> int:
+    """Check the output paths, load the data, build and fit the network, report, save, then plot."""
+    from xnn.datasets import load_dataset
+    from xnn.outputs import check_outputs, plot_costs
+
+    s = _settings(args)
+    check_outputs(args.save, args.plot)  # before any training time is spent
+    data = load_dataset(args.dataset, seed=args.seed)
+    dims = [data[0].shape[0], *s["layers"], output_units(s["output"], data[1])]
+    net = build_network(args, s, dims)
+    lr = s["learning_rate"]
+    print(
+        f"data {args.dataset}: {data[0].shape[1]} train / {data[2].shape[1]} test examples, n_x = {dims[0]}"
+    )
+    print(f"network {dims} {'/'.join(net.activations)}, loss {net.loss}, init {net.init}, ", end="")
+    print(f"backend {net.be.name} {net.dtype}, learning rate {lr:g}")
+    costs = _fit(args, net, lr, s["iterations"], data)
+    if args.save:  # the checkpoint first: a failing plot must never cost it
         net.save(args.save)
         print(f"saved {args.save}")
+    if args.plot:
+        try:
+            plot_costs(costs, args.plot, f"{args.dataset} {dims}, learning rate {lr:g}")
+        except (OSError, ValueError, RuntimeError) as e:
+            kept = f"; the network was saved to {args.save}" if args.save else ""
+            print(f"xnn: error: could not write the plot {args.plot}: {e}{kept}", file=sys.stderr)
+            return 1
+        print(f"wrote {args.plot}")
+    return 0
 
 
-def plot_costs(costs: list[float], path: str, title: str) -> None:
-    """The cost per iteration as a PNG (matplotlib's Agg backend: no display needed)."""
-    from xnn.errors import require
-
-    matplotlib = require("matplotlib", "plot", "--plot")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.plot(range(1, len(costs) + 1), costs)
-    ax.set(xlabel="iteration", ylabel="cost", title=title)
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-def info(args: argparse.Namespace) -> None:
+def info(args: argparse.Namespace) -> int:
     """Print what `xnn info` collects."""
     from xnn.info import collect, format_info
 
     print(format_info(collect()))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `xnn` console script; returns the exit code."""
     args = build_parser().parse_args(argv)
     try:
-        {"train": train, "info": info}[args.command](args)
+        return {"train": train, "info": info}[args.command](args)
     except TrainingDivergedError as e:
         print(f"xnn: error: {e}", file=sys.stderr)
         return 1
@@ -203,4 +251,3 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("xnn: interrupted", file=sys.stderr)
         return 130
-    return 0

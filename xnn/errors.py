@@ -10,6 +10,10 @@ class TrainingDivergedError(ArithmeticError):
     """The cost became NaN or infinite during training (usually: learning rate too large)."""
 
 
+class CheckpointError(ValueError):
+    """A file that is not a readable, intact xnn checkpoint, or parameters that must not be saved."""
+
+
 class MissingDependencyError(ImportError):
     """An optional extra (scikit-learn, h5py, matplotlib) is not installed."""
 

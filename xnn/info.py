@@ -68,6 +68,17 @@ def devices(status: dict[str, str | None], dtype: str) -> dict[str, Any]:
     return out
 
 
+def default_backend() -> str:
+    """XNN_BACKEND as the selection will read it, flagged when it names no backend."""
+    raw = os.environ.get("XNN_BACKEND", "")
+    name = raw.strip().lower()
+    if not name:
+        return f"(unset: {backends.DEFAULT})"
+    if name not in backends.backend_names():
+        return f"{raw!r} (invalid: unknown backend; expected one of {', '.join(backends.backend_names())})"
+    return name
+
+
 def collect() -> dict[str, Any]:
     """Everything `xnn info` prints, as a dict."""
     status = backends.available_backends()
@@ -76,7 +87,7 @@ def collect() -> dict[str, Any]:
     except ValueError as e:
         dtype = f"invalid XNN_DTYPE: {e}"
     return {
-        "default backend (XNN_BACKEND)": os.environ.get("XNN_BACKEND", "") or f"(unset: {backends.DEFAULT})",
+        "default backend (XNN_BACKEND)": default_backend(),
         "default dtype (XNN_DTYPE)": dtype,
         "backends": {
             name: "available" if why is None else f"unavailable: {why}" for name, why in status.items()
