@@ -69,9 +69,15 @@ def binary_cross_entropy() -> Any:
     )
 
 
+OP_PARAMS = {"matmul": "a, b", "linear_forward": "W, A, b"}
+
+
 def argument_names(name: str) -> tuple[str, ...]:
-    """Argument names of kernel `name` in call order (inputs, then outputs), for error messages."""
-    params = BCE_PARAMS if name == "binary_cross_entropy" else ", ".join(ELEMENTWISE[name][:2])
+    """Argument names of op or kernel `name` in call order (inputs, then outputs), for error messages."""
+    if name in OP_PARAMS:
+        params = OP_PARAMS[name]
+    else:
+        params = BCE_PARAMS if name == "binary_cross_entropy" else ", ".join(ELEMENTWISE[name][:2])
     return tuple(p.split()[-1] for p in params.split(","))
 
 
@@ -118,16 +124,6 @@ def _device_free() -> str:
 
 def _bytes(n: int) -> str:
     return f"{int(n):,} bytes ({int(n) / 2**30:.2f} GiB)"
-
-
-def op_name(ufunc: Any) -> str:
-    """'add' for cupy.add (whose __name__ is 'cupy_add')."""
-    return getattr(ufunc, "__name__", str(ufunc)).removeprefix("cupy_")
-
-
-def matmul_shape(a: Any, b: Any) -> Shape:
-    """Shape of a @ b for checked operands: (n, m), or () for a dot product."""
-    return (a.shape[0], b.shape[1]) if len(a.shape) == 2 else ()
 
 
 def broadcast_of(args: tuple[Any, ...], op: str = "broadcast") -> Shape:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,3 +110,8 @@ def check_reshape(shape: Shape, new_shape: Shape) -> Shape:
             f"reshape: cannot reshape array of shape {tuple(shape)} ({size} elements) into {new}"
         )
     return new
+
+
+def matmul_shape(a: Any, b: Any) -> Shape:
+    """Shape of a @ b for checked operands: (n, m), or () for a dot product."""
+    return (a.shape[0], b.shape[1]) if len(a.shape) == 2 else ()

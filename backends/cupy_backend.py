@@ -15,7 +15,7 @@ import numpy as np
 
 from backends import INSTALL_HINTS, BackendUnavailableError
 from backends._base import Array, DTypeLike, bce_epsilon
-from backends._shapes import Shape, broadcast_error, check_matmul
+from backends._shapes import Shape, matmul_shape
 from backends.numpy_backend import NumpyBackend
 
 try:
@@ -29,11 +29,10 @@ except Exception as e:  # a broken install (CUDA libraries missing) must still r
 
 from backends._cupy_kernels import (  # noqa: E402  (needs cupy imported, or the error above)
     GPUOutOfMemoryError,
+    argument_names,
     binary_cross_entropy,
     broadcast_of,
     elementwise,
-    matmul_shape,
-    op_name,
     out_of_memory,
     raise_if_host,
     raise_if_kernel_host,
@@ -53,21 +52,36 @@ class CupyBackend(NumpyBackend):
         super().__init__(dtype)
         self.device_id, self.device_name = _probe_device(self.dtype)
 
-    def _binary(self, ufunc: Any, a: Array, b: Array) -> Array:
+    # -- hooks: NumpyBackend's, plus the GPU's boundary errors (host arrays, out of memory) ---------
+    def _unary(self, op: str, f: Any, x: Array) -> Array:
         try:
-            return ufunc(a, b)
-        except ValueError as e:
-            raise broadcast_error(op_name(ufunc), np.shape(a), np.shape(b)) from e
+            return f(x)
         except TypeError as e:
-            raise_if_host(e, op_name(ufunc), a=a, b=b)
+            raise_if_host(e, op, x=x)
             raise
 
-    def _unary(self, ufunc: Any, x: Array) -> Array:
+    def _broadcast(self, op: str, f: Any, *args: Array) -> Array:
         try:
-            return ufunc(x)
+            return super()._broadcast(op, f, *args)
         except TypeError as e:
-            raise_if_host(e, op_name(ufunc), x=x)
+            raise_if_host(e, op, **dict(zip(("cond", "a", "b")[-len(args) :], args, strict=True)))
             raise
+
+    def _product(self, op: str, f: Any, *args: Array) -> Array:
+        try:
+            return super()._product(op, f, *args)
+        except TypeError as e:
+            raise_if_host(e, op, **dict(zip(argument_names(op), args, strict=True)))
+            raise
+        except OutOfMemoryError as e:
+            dtype = np.result_type(args[0].dtype, args[1].dtype)
+            raise out_of_memory(op, matmul_shape(*args[:2]), dtype) from e
+
+    def _alloc(self, op: str, make: Any, shape: Shape, dtype: DTypeLike, *fill: float) -> Array:
+        try:
+            return super()._alloc(op, make, shape, dtype, *fill)
+        except OutOfMemoryError as e:
+            raise out_of_memory(op, shape, self._dt(dtype)) from e
 
     def _fused(self, name: str, *args: Any) -> Array:
         try:
@@ -77,13 +91,6 @@ class CupyBackend(NumpyBackend):
             raise
         except OutOfMemoryError as e:
             raise out_of_memory(name, broadcast_of(args), self.dtype) from e
-
-    def _alloc(self, op: str, make: Any, shape: Shape, dtype: DTypeLike, *fill: float) -> Array:
-        dt = self._dt(dtype)
-        try:
-            return make(shape, *fill, dtype=dt)
-        except OutOfMemoryError as e:
-            raise out_of_memory(op, shape, dt) from e
 
     # -- creation and transfer ------------------------------------------------------------------
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
@@ -100,22 +107,6 @@ class CupyBackend(NumpyBackend):
     def to_numpy(self, x: Array) -> np.ndarray:
         """Host numpy copy of a device array (`.get()`, waits for the stream)."""
         return cupy.asnumpy(x)
-
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self._alloc("zeros", cupy.zeros, shape, dtype)
-
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self._alloc("ones", cupy.ones, shape, dtype)
-
-    def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        """Array filled with `fill_value`."""
-        return self._alloc("full", cupy.full, shape, dtype, fill_value)
-
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (contents arbitrary)."""
-        return self._alloc("empty", cupy.empty, shape, dtype)
 
     def synchronize(self) -> None:
         """Wait until the work queued on the current CUDA stream is done."""
@@ -134,53 +125,6 @@ class CupyBackend(NumpyBackend):
             "pool_used_bytes": int(pool.used_bytes()),
             "pool_total_bytes": int(pool.total_bytes()),
         }
-
-    # -- matmul ---------------------------------------------------------------------------------
-    def matmul(self, a: Array, b: Array) -> Array:
-        """a @ b for a (n, k), b (k, m) -> (n, m) (cuBLAS); 1-D . 1-D -> 0-d dot product."""
-        check_matmul(a.shape, b.shape)
-        try:
-            return cupy.matmul(a, b)
-        except TypeError as e:
-            raise_if_host(e, "matmul", a=a, b=b)
-            raise
-        except OutOfMemoryError as e:
-            raise out_of_memory("matmul", matmul_shape(a, b), np.result_type(a.dtype, b.dtype)) from e
-
-    # -- elementwise: CuPy's ufuncs, with host arguments caught at the boundary ------------------
-    def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
-        return self._unary(cupy.exp, x)
-
-    def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
-        return self._unary(cupy.log, x)
-
-    def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation (one pass already)."""
-        return self._unary(cupy.tanh, x)
-
-    def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
-        return self._unary(cupy.sqrt, x)
-
-    def negative(self, x: Array) -> Array:
-        """-x elementwise."""
-        return self._unary(cupy.negative, x)
-
-    def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
-        return self._unary(cupy.abs, x)
-
-    def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
-        try:
-            return cupy.where(cond, a, b)
-        except ValueError as e:
-            raise broadcast_error("where", np.shape(cond), np.shape(a), np.shape(b)) from e
-        except TypeError as e:
-            raise_if_host(e, "where", cond=cond, a=a, b=b)
-            raise
 
     # -- activations: one fused kernel each (relu forward is cupy.maximum, already one pass) ------
     def sigmoid(self, Z: Array) -> Array:
@@ -208,21 +152,6 @@ class CupyBackend(NumpyBackend):
         return self._fused("leaky_relu_backward", dA, Z, Z.dtype.type(slope))
 
     # -- fused neural-network ops -----------------------------------------------------------------
-    def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
-        """Z = W @ A_prev + b, b added in place into the matmul's output. W (n, n_prev), b (n, 1)."""
-        check_matmul(W.shape, A.shape)
-        try:
-            Z = cupy.matmul(W, A)
-            Z += b
-            return Z
-        except TypeError as e:
-            raise_if_host(e, "linear_forward", W=W, A=A, b=b)
-            raise
-        except ValueError as e:
-            raise broadcast_error("linear_forward", matmul_shape(W, A), np.shape(b)) from e
-        except OutOfMemoryError as e:
-            raise out_of_memory("linear_forward", matmul_shape(W, A), np.result_type(W.dtype, A.dtype)) from e
-
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
         """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m in one reduction; a 0-d device array."""
         shape = broadcast_of((AL, Y), "binary_cross_entropy")

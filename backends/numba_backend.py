@@ -23,42 +23,23 @@ except Exception as e:  # a broken install (e.g. llvmlite/numpy mismatch) fails 
     raise ImportError(f"numba is installed but failed to import ({e!r})") from e
 
 from backends import _numba_ops as ops
-from backends._base import Array, Backend, DTypeLike, bce_epsilon
+from backends._base import Array, DTypeLike, bce_epsilon
+from backends._host_storage import HostStorage
 from backends._numba_layout import broadcast_layout
 from backends._shapes import Axis, Shape, check_broadcast_to, check_matmul, check_reshape
 
 
-class NumbaBackend(Backend):
+class NumbaBackend(HostStorage):
     """Compiled loops over numpy storage: one @njit kernel per op, prange above ~32k elements."""
 
     name = "numba"
 
     # -- creation and transfer ------------------------------------------------------------------
-    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
-        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
-        return np.asarray(data, dtype=self.dtype if dtype is None else dtype)
-
-    def to_numpy(self, x: Array) -> np.ndarray:
-        """The array itself: storage is already numpy."""
-        return np.asarray(x)
-
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self.full(shape, 0.0, dtype)
-
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self.full(shape, 1.0, dtype)
-
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
         """Array filled with `fill_value`: the gather kernel reading one element with stride 0."""
         out = np.empty(shape, self.dtype if dtype is None else dtype)
         source = np.full(1, fill_value, out.dtype)
         return ops.gather(source, out, broadcast_layout(out.shape, ()))
-
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (contents arbitrary)."""
-        return np.empty(shape, self.dtype if dtype is None else dtype)
 
     def astype(self, x: Array, dtype: DTypeLike) -> Array:
         """Copy of `x` converted to `dtype` (the cast happens in the gather kernel)."""
@@ -69,12 +50,6 @@ class NumbaBackend(Backend):
         if not x.flags.c_contiguous:
             return ops.as_c(x)
         return ops.gather(ops.flat(x), np.empty(x.shape, x.dtype), broadcast_layout(x.shape, x.shape))
-
-    def item(self, x: Array) -> float:
-        """The one element of a size-1 array as a Python float."""
-        if x.size != 1:
-            raise ValueError(f"item: expected an array with one element, got shape {tuple(x.shape)}")
-        return float(x.reshape(()))
 
     def memory_info(self) -> dict[str, Any]:
         """CPU, plus numba's threading layer and thread count."""
@@ -92,64 +67,49 @@ class NumbaBackend(Backend):
 
     # -- elementwise unary ----------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
         return ops.unary("exp", x)
 
     def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
         return ops.unary("log", x)
 
     def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation."""
         return ops.unary("tanh", x)
 
     def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
         return ops.unary("sqrt", x)
 
     def negative(self, x: Array) -> Array:
-        """-x elementwise."""
         return ops.unary("negative", x)
 
     def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
         return ops.unary("abs", x)
 
     # -- elementwise binary (NumPy broadcasting, any rank) --------------------------------------
     def add(self, a: Array, b: Array) -> Array:
-        """a + b, broadcast."""
         return ops.binary("add", a, b)
 
     def subtract(self, a: Array, b: Array) -> Array:
-        """a - b, broadcast."""
         return ops.binary("subtract", a, b)
 
     def multiply(self, a: Array, b: Array) -> Array:
-        """a * b, broadcast."""
         return ops.binary("multiply", a, b)
 
     def divide(self, a: Array, b: Array) -> Array:
-        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
         return ops.binary("divide", a, b)
 
     def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast (nan wins, as NumPy)."""
         return ops.binary("maximum", a, b)
 
     def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast (nan wins, as NumPy)."""
         return ops.binary("minimum", a, b)
 
     def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
         return ops.binary("power", a, b)
 
     def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
         return ops.binary("greater", a, b)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
         return ops.where(cond, a, b)
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
@@ -178,11 +138,9 @@ class NumbaBackend(Backend):
 
     # -- reductions -----------------------------------------------------------------------------
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Sum over `axis` (None: all)."""
         return ops.reduce("sum", x, axis, keepdims)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all); nan wins, as NumPy."""
         return ops.reduce("max", x, axis, keepdims)
 
     # -- activations: one fused pass each, stable at any |z| -------------------------------------
@@ -191,11 +149,9 @@ class NumbaBackend(Backend):
         return ops.unary("sigmoid", Z)
 
     def relu(self, Z: Array) -> Array:
-        """max(Z, 0)."""
         return ops.unary("relu", Z)
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
-        """Z where Z > 0 else slope * Z."""
         return ops.unary("leaky_relu", Z, slope)
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
@@ -209,12 +165,10 @@ class NumbaBackend(Backend):
         return super().tanh_backward(dA, Z) if dZ is None else dZ
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA where Z > 0 else 0."""
         dZ = ops.pair("relu_backward", dA, Z)
         return super().relu_backward(dA, Z) if dZ is None else dZ
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
-        """dZ = dA where Z > 0 else slope * dA."""
         dZ = ops.pair("leaky_relu_backward", dA, Z, slope)
         return super().leaky_relu_backward(dA, Z, slope) if dZ is None else dZ
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from backends._base import Array, Backend, DTypeLike
+from backends._base import Array, DTypeLike
+from backends._host_storage import HostStorage
 from backends._shapes import (
     Axis,
     Shape,
@@ -90,7 +91,7 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-class PythonBackend(Backend):
+class PythonBackend(HostStorage):
     """Interpreted loops, one element at a time."""
 
     name = "python"
@@ -110,45 +111,16 @@ class PythonBackend(Backend):
         return self._out(values, shape, np.result_type(a, b))
 
     # -- creation and transfer ------------------------------------------------------------------
-    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
-        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
-        return np.asarray(data, dtype=self.dtype if dtype is None else dtype)
-
-    def to_numpy(self, x: Array) -> np.ndarray:
-        """The array itself: storage is already numpy."""
-        return np.asarray(x)
-
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self.full(shape, 0.0, dtype)
-
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self.full(shape, 1.0, dtype)
-
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        """Array filled with `fill_value`."""
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         size = math.prod(shape)
         return self._out([fill_value for _ in range(size)], shape, dtype)
 
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (zeros here: Python has no uninitialised memory)."""
-        return self.zeros(shape, dtype)
-
     def astype(self, x: Array, dtype: DTypeLike) -> Array:
-        """Copy of `x` converted to `dtype`."""
         return self._out(x.ravel().tolist(), x.shape, dtype)
 
     def copy(self, x: Array) -> Array:
-        """Independent copy of `x`."""
         return self._out(x.ravel().tolist(), x.shape, x.dtype)
-
-    def item(self, x: Array) -> float:
-        """The one element of a size-1 array as a Python float."""
-        if x.size != 1:
-            raise ValueError(f"item: expected an array with one element, got shape {tuple(x.shape)}")
-        return float(x.ravel().tolist()[0])
 
     # -- matmul ---------------------------------------------------------------------------------
     def matmul(self, a: Array, b: Array) -> Array:
@@ -163,66 +135,51 @@ class PythonBackend(Backend):
 
     # -- elementwise ----------------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
         return self._unary(_exp, x)
 
     def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
         return self._unary(_log, x)
 
     def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation."""
         return self._unary(math.tanh, x)
 
     def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
         return self._unary(_sqrt, x)
 
     def negative(self, x: Array) -> Array:
-        """-x elementwise."""
         return self._unary(lambda v: -v, x)
 
     def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
         return self._unary(abs, x)
 
     def add(self, a: Array, b: Array) -> Array:
-        """a + b, broadcast."""
         return self._binary("add", lambda x, y: x + y, a, b)
 
     def subtract(self, a: Array, b: Array) -> Array:
-        """a - b, broadcast."""
         return self._binary("subtract", lambda x, y: x - y, a, b)
 
     def multiply(self, a: Array, b: Array) -> Array:
-        """a * b, broadcast."""
         return self._binary("multiply", lambda x, y: x * y, a, b)
 
     def divide(self, a: Array, b: Array) -> Array:
-        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
         return self._binary("divide", _divide, a, b)
 
     def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast (nan wins, as NumPy)."""
         return self._binary("maximum", _maximum, a, b)
 
     def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast (nan wins, as NumPy)."""
         return self._binary("minimum", _minimum, a, b)
 
     def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
         return self._binary("power", _power, a, b)
 
     def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
         shape = broadcast_shape("greater", a.shape, b.shape)
         av, bv = a.ravel().tolist(), b.ravel().tolist()
         pairs = zip(offsets(shape, a.shape), offsets(shape, b.shape), strict=True)
         return self._out([av[i] > bv[j] for i, j in pairs], shape, bool)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
         shape = broadcast_shape("where", cond.shape, a.shape, b.shape)
         cv, av, bv = (x.ravel().tolist() for x in (cond, a, b))
         index = zip(*(offsets(shape, x.shape) for x in (cond, a, b)), strict=True)
@@ -230,7 +187,6 @@ class PythonBackend(Backend):
         return self._out(values, shape, np.result_type(a, b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        """x limited to [lo, hi]."""
         return self._unary(lambda v: hi if v > hi else (lo if v < lo else v), x)
 
     # -- shape ----------------------------------------------------------------------------------
@@ -267,11 +223,9 @@ class PythonBackend(Backend):
         return self._out(out, reduced_shape(x.shape, axes, keepdims), x.dtype)
 
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Sum over `axis` (None: all)."""
         return self._reduce("sum", x, axis, keepdims, 0.0, lambda acc, v: acc + v)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all); nan wins, as NumPy."""
         axes = normalize_axes("max", axis, x.ndim)
         if any(x.shape[k] == 0 for k in axes):
             raise ValueError(f"max: zero-size reduction over axis {axis} of shape {x.shape} has no identity")
