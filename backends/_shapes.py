@@ -115,3 +115,12 @@ def check_reshape(shape: Shape, new_shape: Shape) -> Shape:
 def matmul_shape(a: Any, b: Any) -> Shape:
     """Shape of a @ b for checked operands: (n, m), or () for a dot product."""
     return (a.shape[0], b.shape[1]) if len(a.shape) == 2 else ()
+
+
+def check_update(op: str, param_shape: Shape, grad_shape: Shape) -> None:
+    """An in-place update needs a gradient of exactly the parameter's shape: it is never broadcast."""
+    if tuple(param_shape) != tuple(grad_shape):
+        raise ValueError(
+            f"{op}: grad has shape {tuple(grad_shape)} but param has shape {tuple(param_shape)}; "
+            f"they must be equal (a gradient is never broadcast): pass the gradient of this parameter"
+        )

@@ -15,7 +15,7 @@ import numpy as np
 
 from backends import INSTALL_HINTS, BackendUnavailableError
 from backends._base import Array, DTypeLike, bce_epsilon
-from backends._shapes import Shape, matmul_shape
+from backends._shapes import Shape, check_update, matmul_shape
 from backends.numpy_backend import NumpyBackend
 
 try:
@@ -173,6 +173,7 @@ class CupyBackend(NumpyBackend):
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param -= lr * grad in one kernel writing into param (no new array); returns param."""
+        check_update("sgd_update_", np.shape(param), np.shape(grad))  # a kernel would broadcast grad
         self._fused("sgd_update_", grad, param.dtype.type(lr), param)
         return param
 

@@ -26,7 +26,7 @@ from backends import _numba_ops as ops
 from backends._base import Array, DTypeLike, bce_epsilon
 from backends._host_storage import HostStorage
 from backends._numba_layout import broadcast_layout
-from backends._shapes import Axis, Shape, check_broadcast_to, check_matmul, check_reshape
+from backends._shapes import Axis, Shape, check_broadcast_to, check_matmul, check_reshape, check_update
 
 
 class NumbaBackend(HostStorage):
@@ -214,7 +214,6 @@ class NumbaBackend(HostStorage):
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param -= lr * grad, in place (lr cast to param's dtype first, as NumPy); returns param."""
-        if np.shape(param) != np.shape(grad):
-            raise ValueError(f"sgd_update_: param {np.shape(param)} and grad {np.shape(grad)} differ")
+        check_update("sgd_update_", np.shape(param), np.shape(grad))
         ops.sgd_update(param, grad, lr)
         return param

@@ -18,6 +18,7 @@ from backends._shapes import (
     check_broadcast_to,
     check_matmul,
     check_reshape,
+    check_update,
     matmul_shape,
 )
 
@@ -214,5 +215,6 @@ class NumpyBackend(Backend):
         return dA * s * (1 - s)
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
+        check_update("sgd_update_", param.shape, grad.shape)
         param -= param.dtype.type(lr) * grad
         return param

@@ -23,6 +23,7 @@ from backends._shapes import (
     check_broadcast_to,
     check_matmul,
     check_reshape,
+    check_update,
     normalize_axes,
     reduced_shape,
 )
@@ -242,8 +243,7 @@ class PythonBackend(HostStorage):
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param[i] -= lr * grad[i], one element at a time, in place."""
-        if param.shape != grad.shape:
-            raise ValueError(f"sgd_update_: param {param.shape} and grad {grad.shape} differ")
+        check_update("sgd_update_", param.shape, grad.shape)
         values = param.ravel().tolist()
         for i, g in enumerate(grad.ravel().tolist()):
             param.flat[i] = values[i] - lr * g  # .flat writes through any memory layout

@@ -12,6 +12,8 @@ import backends
 RTOL = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
 # below these, float32/float64 values are subnormal and lose relative precision by design
 ATOL = {"float32": 1e-36, "float64": 1e-306}
+# backends whose arrays are mutable: in-place updates return the very array they were given
+MUTABLE_STORAGE = frozenset({"numpy", "python", "numba", "cupy"})
 
 
 def values(shape, low=-1e3, high=1e3, dtype="float64"):

@@ -416,3 +416,10 @@ def test_absurd_allocation_is_a_memory_error_naming_the_size(gpu, cp):
         gpu.zeros((10**8, 10**8))
     assert isinstance(info.value.__cause__, cp.cuda.memory.OutOfMemoryError)
     assert gpu.item(gpu.sum(gpu.ones((3, 3)))) == 9.0  # and the device is still fine afterwards
+
+
+def test_sgd_update_rejects_a_broadcastable_gradient_before_any_kernel(fake_be):
+    be, cp = fake_be
+    with pytest.raises(ValueError, match=r"grad has shape \(1, 3\) but param has shape \(2, 3\)"):
+        be.sgd_update_(be.ones((2, 3)), be.ones((1, 3)), 0.1)
+    assert cp.built_kernels == []

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
-from helpers import assert_close, cast, small_shapes, values
+from helpers import MUTABLE_STORAGE, assert_close, cast, small_shapes, values
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -125,12 +127,25 @@ def test_mean_squared_error_and_gradient(be, data):
 
 
 @given(data=st.data())
-def test_sgd_update_is_in_place(be, data):
+def test_sgd_update_returns_the_updated_param(be, data):
     shape = data.draw(small_shapes(min_dims=1, max_dims=2, min_side=1))
     P, G = cast(be, data.draw(values(shape, -10, 10)), data.draw(values(shape, -10, 10)))
     lr = data.draw(st.floats(1e-4, 2.0))
     expected = P.astype(np.float64) - be.dtype.type(lr).astype(np.float64) * G
+    scale = np.abs(P) + np.abs(lr * G)
     param = be.asarray(P)  # may share memory with P on CPU: expected is computed first
     returned = be.sgd_update_(param, be.asarray(G), lr)
-    assert returned is param
-    assert_close(be, param, expected, scale=np.abs(P) + np.abs(lr * G), ulps=4)
+    assert_close(be, returned, expected, scale=scale, ulps=4)
+    if be.name in MUTABLE_STORAGE:  # in place: the same array, updated (immutable backends: a new one)
+        assert returned is param
+        assert_close(be, param, expected, scale=scale, ulps=4)
+
+
+@pytest.mark.parametrize("grad_shape", [(1, 4), (3, 1), (4,), (), (4, 3), (1, 3, 4)], ids=str)
+def test_sgd_update_rejects_a_gradient_of_another_shape(be, grad_shape):
+    P = np.arange(12.0).reshape(3, 4)
+    param = be.asarray(P)
+    message = rf"grad has shape {re.escape(str(grad_shape))} but param has shape \(3, 4\)"
+    with pytest.raises(ValueError, match=message):
+        be.sgd_update_(param, be.ones(grad_shape), 0.1)
+    assert_close(be, param, P)  # untouched
