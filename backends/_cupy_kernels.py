@@ -31,8 +31,17 @@ _SIGMOID = "T e = exp(-fabs(Z)); T p = T(1) / (T(1) + e); T s = Z > T(0) ? p : e
 # ufuncs (maximum, tanh), so they have no kernel here.
 ELEMENTWISE: dict[str, tuple[str, str, str]] = {
     "sigmoid": ("T Z", "T A", _SIGMOID + " A = s;"),
-    "sigmoid_backward": ("T dA, T Z", "T dZ", _SIGMOID + " dZ = dA * s * (T(1) - s);"),
-    "tanh_backward": ("T dA, T Z", "T dZ", "T t = tanh(Z); dZ = dA * (T(1) - t * t);"),
+    # s (1 - s) = e / (1 + e)**2 and 1 - tanh**2 = 4e / (1 + e)**2: nothing cancels in the tails
+    "sigmoid_backward": (
+        "T dA, T Z",
+        "T dZ",
+        "T e = exp(-fabs(Z)); T d = T(1) + e; dZ = dA * (e / (d * d));",
+    ),
+    "tanh_backward": (
+        "T dA, T Z",
+        "T dZ",
+        "T e = exp(T(-2) * fabs(Z)); T d = T(1) + e; dZ = dA * (T(4) * e / (d * d));",
+    ),
     "relu_backward": ("T dA, T Z", "T dZ", "dZ = Z > T(0) ? dA : T(0);"),
     "leaky_relu": ("T Z, T slope", "T A", "A = Z > T(0) ? Z : Z * slope;"),
     "leaky_relu_backward": ("T dA, T Z, T slope", "T dZ", "dZ = Z > T(0) ? dA : dA * slope;"),

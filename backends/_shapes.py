@@ -1,4 +1,5 @@
-"""Shape rules shared by every backend: broadcasting, axes, matmul; one place, one wording of errors."""
+"""Shape and input rules shared by every backend: broadcasting, axes, matmul, the dtype ops compute in;
+one place, one wording of errors."""
 
 from __future__ import annotations
 
@@ -117,8 +118,35 @@ def matmul_shape(a: Any, b: Any) -> Shape:
     return (a.shape[0], b.shape[1]) if len(a.shape) == 2 else ()
 
 
-def check_update(op: str, param_shape: Shape, grad_shape: Shape) -> None:
-    """An in-place update needs a gradient of exactly the parameter's shape: it is never broadcast."""
+def floating(be: Any, x: Any) -> Any:
+    """x as ops compute on it: float32/float64 arrays as they are (NumPy promotes them among
+    themselves), any other dtype (bool, int, float16) converted to the backend's float dtype first.
+    Used as a method (`_float = floating`) by every backend."""
+    dtype = getattr(x, "dtype", None)
+    return x if dtype is None or dtype.char in "fd" else be.astype(x, be.dtype)
+
+
+def check_transpose(axes: Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """Axes of a transpose as non-negative ints: a permutation of range(ndim) (None: reversed)."""
+    if axes is None:
+        return tuple(range(ndim))[::-1]
+    given = tuple(int(a) for a in axes)
+    if any(not -ndim <= a < ndim for a in given) or sorted(a % ndim for a in given) != list(range(ndim)):
+        raise ValueError(
+            f"transpose: axes {given} are not a permutation of the {ndim} axes of the array "
+            f"(each of 0..{ndim - 1}, or its negative, exactly once)"
+        )
+    return tuple(a % ndim for a in given)
+
+
+def check_update(op: str, param: Any, grad: Any) -> None:
+    """An in-place update needs a float parameter and a gradient of exactly its shape (never broadcast)."""
+    if param.dtype.char not in "fd":
+        raise TypeError(
+            f"{op}: param has dtype {param.dtype}; parameters are updated in place, so they must be "
+            f"float32 or float64: convert with be.astype(param, be.dtype) first"
+        )
+    param_shape, grad_shape = np.shape(param), np.shape(grad)
     if tuple(param_shape) != tuple(grad_shape):
         raise ValueError(
             f"{op}: grad has shape {tuple(grad_shape)} but param has shape {tuple(param_shape)}; "

@@ -55,7 +55,7 @@ class CupyBackend(NumpyBackend):
     # -- hooks: NumpyBackend's, plus the GPU's boundary errors (host arrays, out of memory) ---------
     def _unary(self, op: str, f: Any, x: Array) -> Array:
         try:
-            return f(x)
+            return super()._unary(op, f, x)
         except TypeError as e:
             raise_if_host(e, op, x=x)
             raise
@@ -83,7 +83,7 @@ class CupyBackend(NumpyBackend):
         except OutOfMemoryError as e:
             raise out_of_memory(op, shape, self._dt(dtype)) from e
 
-    def _fused(self, name: str, *args: Any) -> Array:
+    def _launch(self, name: str, *args: Any) -> Array:
         try:
             return elementwise(name)(*args)
         except TypeError as e:
@@ -91,6 +91,13 @@ class CupyBackend(NumpyBackend):
             raise
         except OutOfMemoryError as e:
             raise out_of_memory(name, broadcast_of(args), self.dtype) from e
+
+    def _fused(self, name: str, *arrays: Array, scalars: tuple[float, ...] = ()) -> Array:
+        """Kernel `name` on the arrays in one float dtype (a kernel's T is one type, NumPy's promotion
+        of the inputs), the scalars (slope, clip bounds) in that dtype after them."""
+        arrays = tuple(self._float(a) for a in arrays)
+        dt = np.result_type(*(a.dtype for a in arrays))
+        return self._launch(name, *(a.astype(dt, copy=False) for a in arrays), *map(dt.type, scalars))
 
     # -- creation and transfer ------------------------------------------------------------------
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
@@ -133,7 +140,7 @@ class CupyBackend(NumpyBackend):
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
         """Z where Z > 0 else slope * Z, one kernel. Z: (n, m) -> (n, m)."""
-        return self._fused("leaky_relu", Z, Z.dtype.type(slope))
+        return self._fused("leaky_relu", Z, scalars=(slope,))
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * s * (1 - s), s = sigmoid(Z), one kernel. dA, Z: (n, m) -> (n, m)."""
@@ -149,7 +156,7 @@ class CupyBackend(NumpyBackend):
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
         """dZ = dA where Z > 0 else slope * dA, one kernel. dA, Z: (n, m) -> (n, m)."""
-        return self._fused("leaky_relu_backward", dA, Z, Z.dtype.type(slope))
+        return self._fused("leaky_relu_backward", dA, Z, scalars=(slope,))
 
     # -- fused neural-network ops -----------------------------------------------------------------
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
@@ -157,8 +164,10 @@ class CupyBackend(NumpyBackend):
         shape = broadcast_of((AL, Y), "binary_cross_entropy")
         if math.prod(shape) == 0:
             return super().binary_cross_entropy(AL, Y)
-        t = AL.dtype.type
-        eps = bce_epsilon(AL.dtype)
+        AL, Y = self._float(AL), self._float(Y)
+        dt = np.result_type(AL.dtype, Y.dtype)
+        AL, Y, t = AL.astype(dt, copy=False), Y.astype(dt, copy=False), dt.type
+        eps = bce_epsilon(self.dtype)
         try:
             return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / (shape[-1] if shape else 1)))
         except TypeError as e:
@@ -167,14 +176,16 @@ class CupyBackend(NumpyBackend):
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost, one kernel. (1, m)."""
-        t = AL.dtype.type
-        eps = bce_epsilon(AL.dtype)
-        return self._fused("binary_cross_entropy_backward", AL, Y, t(eps), t(1.0 - eps))
+        eps = bce_epsilon(self.dtype)
+        return self._fused("binary_cross_entropy_backward", AL, Y, scalars=(eps, 1.0 - eps))
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param -= lr * grad in one kernel writing into param (no new array); returns param."""
-        check_update("sgd_update_", np.shape(param), np.shape(grad))  # a kernel would broadcast grad
-        self._fused("sgd_update_", grad, param.dtype.type(lr), param)
+        check_update("sgd_update_", param, grad)  # a kernel would broadcast grad
+        grad = self._float(grad).astype(param.dtype, copy=False)
+        if _on_device(param, grad) and cupy.may_share_memory(param, grad):
+            grad = grad.copy()  # else threads could read grad after other threads wrote param
+        self._launch("sgd_update_", grad, param.dtype.type(lr), param)
         return param
 
 
@@ -204,6 +215,10 @@ def _unavailable(reason: str) -> BackendUnavailableError:
         f"Fix: check the GPU and driver with `nvidia-smi` (CUDA_VISIBLE_DEVICES must not hide it) "
         f"and install the cupy build for your driver's CUDA version: {INSTALL_HINTS['cupy']}"
     )
+
+
+def _on_device(*arrays: Any) -> bool:
+    return all(isinstance(a, cupy.ndarray) for a in arrays)
 
 
 def _is_dlpack_on_gpu(data: Any) -> bool:

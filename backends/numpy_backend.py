@@ -18,7 +18,9 @@ from backends._shapes import (
     check_broadcast_to,
     check_matmul,
     check_reshape,
+    check_transpose,
     check_update,
+    floating,
     matmul_shape,
 )
 
@@ -28,6 +30,7 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     xp: Any = np
+    _float = floating
 
     def _dt(self, dtype: DTypeLike) -> Any:
         return self.dtype if dtype is None else dtype
@@ -90,61 +93,61 @@ class NumpyBackend(Backend):
     # -- matmul ---------------------------------------------------------------------------------
     def matmul(self, a: Array, b: Array) -> Array:
         check_matmul(a.shape, b.shape)
-        return self._product("matmul", self.xp.matmul, a, b)
+        return self._product("matmul", self.xp.matmul, self._float(a), self._float(b))
 
     # -- elementwise ----------------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
         with np.errstate(over="ignore"):
-            return self._unary("exp", self.xp.exp, x)
+            return self._unary("exp", self.xp.exp, self._float(x))
 
     def log(self, x: Array) -> Array:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self._unary("log", self.xp.log, x)
+            return self._unary("log", self.xp.log, self._float(x))
 
     def tanh(self, x: Array) -> Array:
-        return self._unary("tanh", self.xp.tanh, x)
+        return self._unary("tanh", self.xp.tanh, self._float(x))
 
     def sqrt(self, x: Array) -> Array:
         with np.errstate(invalid="ignore"):
-            return self._unary("sqrt", self.xp.sqrt, x)
+            return self._unary("sqrt", self.xp.sqrt, self._float(x))
 
     def negative(self, x: Array) -> Array:
-        return self._unary("negative", self.xp.negative, x)
+        return self._unary("negative", self.xp.negative, self._float(x))
 
     def abs(self, x: Array) -> Array:
-        return self._unary("abs", self.xp.abs, x)
+        return self._unary("abs", self.xp.abs, self._float(x))
 
     def add(self, a: Array, b: Array) -> Array:
-        return self._broadcast("add", self.xp.add, a, b)
+        return self._broadcast("add", self.xp.add, self._float(a), self._float(b))
 
     def subtract(self, a: Array, b: Array) -> Array:
-        return self._broadcast("subtract", self.xp.subtract, a, b)
+        return self._broadcast("subtract", self.xp.subtract, self._float(a), self._float(b))
 
     def multiply(self, a: Array, b: Array) -> Array:
-        return self._broadcast("multiply", self.xp.multiply, a, b)
+        return self._broadcast("multiply", self.xp.multiply, self._float(a), self._float(b))
 
     def divide(self, a: Array, b: Array) -> Array:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return self._broadcast("divide", self.xp.divide, a, b)
+            return self._broadcast("divide", self.xp.divide, self._float(a), self._float(b))
 
     def maximum(self, a: Array, b: Array) -> Array:
-        return self._broadcast("maximum", self.xp.maximum, a, b)
+        return self._broadcast("maximum", self.xp.maximum, self._float(a), self._float(b))
 
     def minimum(self, a: Array, b: Array) -> Array:
-        return self._broadcast("minimum", self.xp.minimum, a, b)
+        return self._broadcast("minimum", self.xp.minimum, self._float(a), self._float(b))
 
     def power(self, a: Array, b: Array) -> Array:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._broadcast("power", self.xp.power, a, b)
+            return self._broadcast("power", self.xp.power, self._float(a), self._float(b))
 
     def greater(self, a: Array, b: Array) -> Array:
-        return self._broadcast("greater", self.xp.greater, a, b)
+        return self._broadcast("greater", self.xp.greater, self._float(a), self._float(b))
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        return self._broadcast("where", self.xp.where, cond, a, b)
+        return self._broadcast("where", self.xp.where, cond, self._float(a), self._float(b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        return self.xp.clip(x, lo, hi)
+        return self.xp.clip(self._float(x), lo, hi)
 
     # -- shape ----------------------------------------------------------------------------------
     def broadcast_to(self, x: Array, shape: Shape) -> Array:
@@ -155,14 +158,14 @@ class NumpyBackend(Backend):
         return self.xp.reshape(x, check_reshape(x.shape, shape))
 
     def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
-        return self.xp.transpose(x, axes)
+        return self.xp.transpose(x, check_transpose(axes, x.ndim))
 
     # -- reductions -----------------------------------------------------------------------------
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        return self.xp.sum(x, axis=axis, keepdims=keepdims)
+        return self.xp.sum(self._float(x), axis=axis, keepdims=keepdims)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        return self.xp.max(x, axis=axis, keepdims=keepdims)
+        return self.xp.max(self._float(x), axis=axis, keepdims=keepdims)
 
     def argmax(self, x: Array, axis: int = 0) -> Array:
         if x.shape[axis] == 0:
@@ -173,12 +176,12 @@ class NumpyBackend(Backend):
         return self.xp.take(x, self.xp.asarray(indices, dtype=self.xp.intp), axis=axis)
 
     def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        return self.xp.mean(x, axis=axis, keepdims=keepdims)
+        return self.xp.mean(self._float(x), axis=axis, keepdims=keepdims)
 
     # -- activations: one expression each, stable at any |z| ------------------------------------
     def sigmoid(self, Z: Array) -> Array:
         """exp(min(Z, 0)) / (1 + exp(-|Z|)): never overflows, and branch-free (no where)."""
-        xp = self.xp
+        xp, Z = self.xp, self._float(Z)
         d = xp.exp(-xp.abs(Z))
         d += 1
         s = xp.exp(xp.minimum(Z, 0))
@@ -186,18 +189,19 @@ class NumpyBackend(Backend):
         return s
 
     def relu(self, Z: Array) -> Array:
-        return self.xp.maximum(Z, 0)
+        return self.xp.maximum(self._float(Z), 0)
 
     # -- fused neural-network ops: fewer passes and temporaries than the defaults -----------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
         """Z = W @ A_prev + b, the bias added in place into the matmul's output."""
         check_matmul(W.shape, A.shape)
-        return self._product("linear_forward", self._linear, W, A, b)
+        return self._product("linear_forward", self._linear, self._float(W), self._float(A), self._float(b))
 
     def linear_backward(
         self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
         """(dA_prev, dW, db); the 1/m folded into in-place scaling, no dA_prev when not needed."""
+        dZ, A_prev, W = self._float(dZ), self._float(A_prev), self._float(W)
         inv_m = 1.0 / dZ.shape[1]
         dW = dZ @ A_prev.T
         dW *= inv_m
@@ -208,13 +212,29 @@ class NumpyBackend(Backend):
         return (W.T @ dZ if need_dA_prev else None), dW, db
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
-        return dA * (Z > 0)
+        """where, not dA * (Z > 0): an inf or nan dA must give 0 where Z <= 0, not inf * 0 = nan."""
+        return self.xp.where(Z > 0, self._float(dA), 0)
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
-        s = self.sigmoid(Z)
-        return dA * s * (1 - s)
+        """dZ = dA * e / (1 + e)**2, e = exp(-|Z|): s (1 - s) without 1 - s cancelling in the tails."""
+        xp = self.xp
+        e = xp.exp(-xp.abs(self._float(Z)))
+        d = e + 1
+        d *= d
+        e /= d
+        return self._float(dA) * e
+
+    def tanh_backward(self, dA: Array, Z: Array) -> Array:
+        """dZ = dA * 4e / (1 + e)**2, e = exp(-2|Z|): 1 - tanh(Z)**2 without cancelling in the tails."""
+        xp = self.xp
+        e = xp.exp(-2 * xp.abs(self._float(Z)))
+        d = e + 1
+        d *= d
+        e *= 4
+        e /= d
+        return self._float(dA) * e
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
-        check_update("sgd_update_", param.shape, grad.shape)
+        check_update("sgd_update_", param, grad)
         param -= param.dtype.type(lr) * grad
         return param

@@ -94,6 +94,7 @@ def fake_cupy(**runtime) -> types.ModuleType:
     cp.asarray = lambda data, dtype=None: on_device(np.asarray(data, dtype))
     cp.asnumpy = lambda x: np.array(x).view(np.ndarray)
     cp.from_dlpack = lambda x: on_device(np.asarray(x.data))
+    cp.may_share_memory = np.may_share_memory
     cp.get_default_memory_pool = lambda: types.SimpleNamespace(
         used_bytes=lambda: 1_234_567, total_bytes=lambda: 2_345_678
     )
