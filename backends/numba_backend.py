@@ -200,7 +200,7 @@ class NumbaBackend(HostStorage):
         return dA_prev, dW, db
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        """Cost -mean(Y log AL + (1-Y) log(1-AL)) over (1, m) in one pass, AL clipped as the base."""
+        """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m) in one pass, AL clipped as the base."""
         if np.shape(AL) != np.shape(Y):
             return super().binary_cross_entropy(AL, Y)
         eps = bce_epsilon(self.dtype)
@@ -213,7 +213,7 @@ class NumbaBackend(HostStorage):
         return super().binary_cross_entropy_backward(AL, Y) if dAL is None else dAL
 
     def mean_squared_error(self, AL: Array, Y: Array) -> Array:
-        """Cost mean((AL - Y)**2) / 2 over (1, m) in one pass."""
+        """Cost sum((AL - Y)**2) / (2 m) over (n_L, m) in one pass."""
         if np.shape(AL) != np.shape(Y):
             return super().mean_squared_error(AL, Y)
         return ops.cost(1, self._float(AL), self._float(Y), 0.5)

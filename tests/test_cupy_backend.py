@@ -331,18 +331,20 @@ def test_fused_kernels_match_numpy(gpu, shape, op):
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("n_L", [1, 2, 10])
 @pytest.mark.parametrize("m", [1, 5, 1000, 100_003])
-def test_cross_entropy_is_one_reduction_to_a_0d_device_array(gpu, cp, m):
+def test_cross_entropy_is_one_reduction_to_a_0d_device_array(gpu, cp, m, n_L):
     rng = np.random.default_rng(m)
-    AL = rng.uniform(0, 1, (1, m)).astype(gpu.dtype)
+    AL = rng.uniform(0, 1, (n_L, m)).astype(gpu.dtype)
     AL[0, :2] = [0.0, 1.0][:m]  # clipped, stays finite
-    Y = (rng.random((1, m)) < 0.5).astype(gpu.dtype)
+    Y = (rng.random((n_L, m)) < 0.5).astype(gpu.dtype)
     cost = gpu.binary_cross_entropy(gpu.asarray(AL), gpu.asarray(Y))
     assert isinstance(cost, cp.ndarray) and cost.shape == ()
-    expected = same_dtype_numpy(gpu).binary_cross_entropy(AL, Y)
+    expected = same_dtype_numpy(gpu).binary_cross_entropy(AL, Y)  # summed over units, divided by m
     value = gpu.item(cost)
     assert isinstance(value, float) and np.isfinite(value)
-    assert abs(value - float(expected)) <= 64 * (np.log2(m) + 4) * np.finfo(gpu.dtype).eps * (abs(value) + 1)
+    bound = 64 * (np.log2(n_L * m) + 4) * np.finfo(gpu.dtype).eps * (abs(value) + 1)
+    assert abs(value - float(expected)) <= bound
 
 
 @pytest.mark.gpu

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from helpers import MUTABLE_STORAGE, assert_close, cast, small_shapes, values
+from helpers import MUTABLE_STORAGE, assert_close, cast, host, small_shapes, values
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -101,29 +101,52 @@ def test_linear_forward_and_backward(be, data):
 
 @given(data=st.data())
 def test_binary_cross_entropy_and_gradient(be, data):
-    m = data.draw(st.integers(1, 30))
-    (AL,) = cast(be, data.draw(values((1, m), 0.0, 1.0)))
-    Y = np.asarray(data.draw(st.lists(st.sampled_from([0.0, 1.0]), min_size=m, max_size=m)), be.dtype)[None]
+    n_L, m = data.draw(st.sampled_from([1, 2, 10])), data.draw(st.integers(1, 30))
+    (AL,) = cast(be, data.draw(values((n_L, m), 0.0, 1.0)))
+    Y = np.asarray(data.draw(values((n_L, m), 0, 1)) > 0.5, be.dtype)
     eps = bce_epsilon(be.dtype)
     # clip bounds as the backend's dtype holds them: 1 - 1e-7 rounds to 1 - 2**-23 in float32
     p = np.clip(AL, be.dtype.type(eps), be.dtype.type(1 - eps)).astype(np.float64)
     terms = Y * np.log(p) + (1 - Y) * np.log(1 - p)
     cost = be.binary_cross_entropy(be.asarray(AL), be.asarray(Y))
-    assert_close(be, cost, -terms.mean(), scale=np.abs(terms).mean() + 1, ulps=64 * (m + 4))
+    # summed over the units, divided by m (for n_L = 1 the mean over the examples, as always)
+    scale = np.abs(terms).sum() / m + 1
+    assert_close(be, cost, -terms.sum() / m, scale=scale, ulps=64 * (n_L * m + 4))
     grad = be.binary_cross_entropy_backward(be.asarray(AL), be.asarray(Y))
     assert_close(be, grad, -(Y / p - (1 - Y) / (1 - p)), ulps=64)
 
 
 @given(data=st.data())
 def test_mean_squared_error_and_gradient(be, data):
-    m = data.draw(st.integers(1, 30))
-    AL, Y = cast(be, data.draw(values((1, m), -10, 10)), data.draw(values((1, m), -10, 10)))
+    n_L, m = data.draw(st.sampled_from([1, 2, 10])), data.draw(st.integers(1, 30))
+    AL, Y = cast(be, data.draw(values((n_L, m), -10, 10)), data.draw(values((n_L, m), -10, 10)))
     d = AL.astype(np.float64) - Y
     cost = be.mean_squared_error(be.asarray(AL), be.asarray(Y))
-    assert_close(be, cost, 0.5 * np.mean(d**2), scale=np.mean(d**2) + np.mean(np.abs(d)) * 20, ulps=m + 8)
+    scale = (np.sum(d**2) + np.sum(np.abs(d)) * 20) / m
+    assert_close(be, cost, np.sum(d**2) / (2 * m), scale=scale, ulps=n_L * m + 8)
     assert_close(
         be, be.mean_squared_error_backward(be.asarray(AL), be.asarray(Y)), d, scale=np.abs(AL) + np.abs(Y)
     )
+
+
+@pytest.mark.parametrize("n_L", [1, 2, 10])
+@pytest.mark.parametrize("cost", ["binary_cross_entropy", "mean_squared_error"])
+def test_cost_gradient_is_backward_over_m(be, cost, n_L):
+    """d cost / d AL = dAL / m: the cost is the one whose gradient the backward pass computes."""
+    if be.dtype != np.float64:
+        pytest.skip("a finite-difference check needs float64")
+    m, h = 3, 1e-6
+    rng = np.random.default_rng(n_L)
+    AL, Y = rng.uniform(0.2, 0.8, (n_L, m)), (rng.random((n_L, m)) < 0.5).astype(np.float64)
+    dAL = host(be, getattr(be, f"{cost}_backward")(be.asarray(AL), be.asarray(Y)))
+    for i in np.ndindex(AL.shape):
+        up, down = AL.copy(), AL.copy()
+        up[i], down[i] = AL[i] + h, AL[i] - h
+        slope = (
+            be.item(getattr(be, cost)(be.asarray(up), be.asarray(Y)))
+            - be.item(getattr(be, cost)(be.asarray(down), be.asarray(Y)))
+        ) / (2 * h)
+        assert slope == pytest.approx(dAL[i] / m, rel=1e-6, abs=1e-9), (i, slope, dAL[i] / m)
 
 
 @given(data=st.data())
