@@ -5,7 +5,8 @@ The loops are the python backend's, compiled: elementwise ops walk flat buffers 
 (`_numba_reduce`), matmul is blocked and reads transposed operands in place (`_numba_matmul`), and
 the NN ops are fused into one pass each. `_numba_ops` is the boundary between this class and the
 kernels (dtypes, layouts, output allocation, the thread-safety lock). Kernels compile on first use
-per (op, dtype) and are cached on disk (cache=True; numba honours NUMBA_CACHE_DIR). `transpose`
+per (op, dtype) and are cached on disk (cache=True; numba honours NUMBA_CACHE_DIR); a compile says
+so once on stderr (`_numba_notice`). `transpose`
 returns a strided view, as NumPy does: matmul reads it in place, other kernels gather it once.
 """
 
@@ -22,6 +23,7 @@ except ImportError:
 except Exception as e:  # a broken install (e.g. llvmlite/numpy mismatch) fails with other errors
     raise ImportError(f"numba is installed but failed to import ({e!r})") from e
 
+from backends import _numba_notice  # noqa: F401  (registers the one-time compile notice)
 from backends import _numba_ops as ops
 from backends._base import Array, DTypeLike, bce_epsilon
 from backends._host_storage import HostStorage
