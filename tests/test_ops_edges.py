@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from helpers import MUTABLE_STORAGE, assert_close, cast, host
+from helpers import MUTABLE_STORAGE, assert_close, cast, host, ld_derivative, ld_sigmoid
 
 from backends._base import ACTIVATIONS
 
@@ -19,29 +19,6 @@ GRADS = [np.nan, np.inf, -np.inf, 1.0, 0.0, -2.0]
 UNARY = {op: getattr(np, op) for op in ("exp", "log", "tanh", "sqrt", "negative", "abs")}
 BINARY = ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power")
 SLOPE = 0.05
-
-
-def exp_neg_abs(z, k=1):
-    """exp(-k|z|) as the backends compute it (in z's own dtype, so it underflows where theirs does),
-    then in long double: the oracle's remaining error is far below an ulp of z's dtype."""
-    z = np.asarray(z)
-    return np.exp(-k * np.abs(z)).astype(np.longdouble)
-
-
-def ld_sigmoid(z):
-    """sigmoid from the side where exp cannot overflow."""
-    e = exp_neg_abs(z)
-    z = np.asarray(z, np.longdouble)
-    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
-
-
-def ld_derivative(activation, z):
-    """g'(z) in long double; the sigmoid and tanh forms have no 1 - s to cancel in the tails."""
-    e1, e2 = exp_neg_abs(z), exp_neg_abs(z, 2)
-    return {
-        "sigmoid": e1 / (1 + e1) ** 2,
-        "tanh": 4 * e2 / (1 + e2) ** 2,
-    }[activation]
 
 
 FORWARD = {
