@@ -31,8 +31,17 @@ _SIGMOID = "T e = exp(-fabs(Z)); T p = T(1) / (T(1) + e); T s = Z > T(0) ? p : e
 # ufuncs (maximum, tanh), so they have no kernel here.
 ELEMENTWISE: dict[str, tuple[str, str, str]] = {
     "sigmoid": ("T Z", "T A", _SIGMOID + " A = s;"),
-    "sigmoid_backward": ("T dA, T Z", "T dZ", _SIGMOID + " dZ = dA * s * (T(1) - s);"),
-    "tanh_backward": ("T dA, T Z", "T dZ", "T t = tanh(Z); dZ = dA * (T(1) - t * t);"),
+    # s (1 - s) = e / (1 + e)**2 and 1 - tanh**2 = 4e / (1 + e)**2: nothing cancels in the tails
+    "sigmoid_backward": (
+        "T dA, T Z",
+        "T dZ",
+        "T e = exp(-fabs(Z)); T d = T(1) + e; dZ = dA * (e / (d * d));",
+    ),
+    "tanh_backward": (
+        "T dA, T Z",
+        "T dZ",
+        "T e = exp(T(-2) * fabs(Z)); T d = T(1) + e; dZ = dA * (T(4) * e / (d * d));",
+    ),
     "relu_backward": ("T dA, T Z", "T dZ", "dZ = Z > T(0) ? dA : T(0);"),
     "leaky_relu": ("T Z, T slope", "T A", "A = Z > T(0) ? Z : Z * slope;"),
     "leaky_relu_backward": ("T dA, T Z, T slope", "T dZ", "dZ = Z > T(0) ? dA : dA * slope;"),
@@ -69,9 +78,15 @@ def binary_cross_entropy() -> Any:
     )
 
 
+OP_PARAMS = {"matmul": "a, b", "linear_forward": "W, A, b"}
+
+
 def argument_names(name: str) -> tuple[str, ...]:
-    """Argument names of kernel `name` in call order (inputs, then outputs), for error messages."""
-    params = BCE_PARAMS if name == "binary_cross_entropy" else ", ".join(ELEMENTWISE[name][:2])
+    """Argument names of op or kernel `name` in call order (inputs, then outputs), for error messages."""
+    if name in OP_PARAMS:
+        params = OP_PARAMS[name]
+    else:
+        params = BCE_PARAMS if name == "binary_cross_entropy" else ", ".join(ELEMENTWISE[name][:2])
     return tuple(p.split()[-1] for p in params.split(","))
 
 
@@ -118,16 +133,6 @@ def _device_free() -> str:
 
 def _bytes(n: int) -> str:
     return f"{int(n):,} bytes ({int(n) / 2**30:.2f} GiB)"
-
-
-def op_name(ufunc: Any) -> str:
-    """'add' for cupy.add (whose __name__ is 'cupy_add')."""
-    return getattr(ufunc, "__name__", str(ufunc)).removeprefix("cupy_")
-
-
-def matmul_shape(a: Any, b: Any) -> Shape:
-    """Shape of a @ b for checked operands: (n, m), or () for a dot product."""
-    return (a.shape[0], b.shape[1]) if len(a.shape) == 2 else ()
 
 
 def broadcast_of(args: tuple[Any, ...], op: str = "broadcast") -> Shape:

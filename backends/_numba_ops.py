@@ -77,7 +77,10 @@ def call(kernel: Any, *args: Any) -> Any:
 
 
 def float_dtype(*arrays: Any) -> np.dtype:
-    """NumPy's result dtype when it is float32/float64, else float64 (the kernels compute in floats)."""
+    """NumPy's result dtype when it is float32/float64, else float64 (the kernels compute in floats).
+
+    The backend hands over float32/float64 arrays only (other inputs are cast to its own float dtype
+    first); the float64 fallback is for direct callers."""
     dt = np.result_type(*arrays)
     return dt if dt in FLOATS else np.dtype(np.float64)
 
@@ -102,6 +105,8 @@ def as_c(x: Any, dtype: Any = None) -> np.ndarray:
         return x
     if x.size == 0:
         return np.empty(x.shape, dtype)
+    if x.dtype == np.float16:  # numba has no float16: NumPy converts it, and the kernels take over
+        return np.ascontiguousarray(x, dtype)
     source = (x.reshape(1), ()) if x.ndim == 0 else dense_source(x)
     if source is None:  # a strided slice, not a permutation of contiguous memory: NumPy packs it
         source = flat(np.ascontiguousarray(x)), tuple(c_strides(x.shape))
@@ -217,12 +222,25 @@ def cost(kind: int, AL: Any, Y: Any, scale: float, lo: float = 0.0, hi: float = 
     """0-d scale * (sum of the loss terms) / m, m = AL.shape[-1] (kind 0: cross-entropy, 1: squared error)."""
     dt = float_dtype(AL, Y)
     AL, Y = as_c(AL, dt), as_c(Y, dt)
-    total = call(rd.cost_sum, kind, flat(AL), flat(Y), dt.type(lo), dt.type(hi))
-    return np.array(scale * total / max(AL.shape[-1] if AL.ndim else 1, 1), dtype=dt)
+    m = AL.shape[-1] if AL.ndim else 1
+    if m == 0:  # no examples: 0 / 0, NaN as in NumPy
+        return np.array(np.nan, dtype=dt)
+    total = call(rd.cost_sum, kind, flat(AL), flat(Y), dt.type(lo), dt.type(hi)) if AL.size else 0.0
+    return np.array(scale * total / m, dtype=dt)
+
+
+def copy(x: np.ndarray) -> np.ndarray:
+    """Independent C-contiguous copy of x, by the gather kernel."""
+    if not x.flags.c_contiguous:
+        return as_c(x)
+    return gather(flat(x), np.empty(x.shape, x.dtype), broadcast_layout(x.shape, x.shape))
 
 
 def sgd_update(param: np.ndarray, grad: Any, lr: float) -> None:
     """param -= lr * grad in place, through any memory layout of param."""
+    grad = np.asarray(grad)
+    if np.may_share_memory(param, grad):  # the kernel would read grad where it already wrote param
+        grad = copy(grad)
     if param.flags.c_contiguous or param.flags.f_contiguous:
         view = param if param.flags.c_contiguous else param.T
         g = as_c(grad if param.flags.c_contiguous else np.asarray(grad).T, param.dtype)

@@ -1,8 +1,10 @@
-"""Shape rules shared by every backend: broadcasting, axes, matmul; one place, one wording of errors."""
+"""Shape and input rules shared by every backend: broadcasting, axes, matmul, the dtype ops compute in;
+one place, one wording of errors."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -109,3 +111,44 @@ def check_reshape(shape: Shape, new_shape: Shape) -> Shape:
             f"reshape: cannot reshape array of shape {tuple(shape)} ({size} elements) into {new}"
         )
     return new
+
+
+def matmul_shape(a: Any, b: Any) -> Shape:
+    """Shape of a @ b for checked operands: (n, m), or () for a dot product."""
+    return (a.shape[0], b.shape[1]) if len(a.shape) == 2 else ()
+
+
+def floating(be: Any, x: Any) -> Any:
+    """x as ops compute on it: float32/float64 arrays as they are (NumPy promotes them among
+    themselves), any other dtype (bool, int, float16) converted to the backend's float dtype first.
+    Used as a method (`_float = floating`) by every backend."""
+    dtype = getattr(x, "dtype", None)
+    return x if dtype is None or dtype.char in "fd" else be.astype(x, be.dtype)
+
+
+def check_transpose(axes: Sequence[int] | None, ndim: int) -> tuple[int, ...]:
+    """Axes of a transpose as non-negative ints: a permutation of range(ndim) (None: reversed)."""
+    if axes is None:
+        return tuple(range(ndim))[::-1]
+    given = tuple(int(a) for a in axes)
+    if any(not -ndim <= a < ndim for a in given) or sorted(a % ndim for a in given) != list(range(ndim)):
+        raise ValueError(
+            f"transpose: axes {given} are not a permutation of the {ndim} axes of the array "
+            f"(each of 0..{ndim - 1}, or its negative, exactly once)"
+        )
+    return tuple(a % ndim for a in given)
+
+
+def check_update(op: str, param: Any, grad: Any) -> None:
+    """An in-place update needs a float parameter and a gradient of exactly its shape (never broadcast)."""
+    if param.dtype.char not in "fd":
+        raise TypeError(
+            f"{op}: param has dtype {param.dtype}; parameters are updated in place, so they must be "
+            f"float32 or float64: convert with be.astype(param, be.dtype) first"
+        )
+    param_shape, grad_shape = np.shape(param), np.shape(grad)
+    if tuple(param_shape) != tuple(grad_shape):
+        raise ValueError(
+            f"{op}: grad has shape {tuple(grad_shape)} but param has shape {tuple(param_shape)}; "
+            f"they must be equal (a gradient is never broadcast): pass the gradient of this parameter"
+        )

@@ -15,7 +15,7 @@ import numpy as np
 
 from backends import INSTALL_HINTS, BackendUnavailableError
 from backends._base import Array, DTypeLike, bce_epsilon
-from backends._shapes import Shape, broadcast_error, check_matmul
+from backends._shapes import Shape, check_update, matmul_shape
 from backends.numpy_backend import NumpyBackend
 
 try:
@@ -29,11 +29,10 @@ except Exception as e:  # a broken install (CUDA libraries missing) must still r
 
 from backends._cupy_kernels import (  # noqa: E402  (needs cupy imported, or the error above)
     GPUOutOfMemoryError,
+    argument_names,
     binary_cross_entropy,
     broadcast_of,
     elementwise,
-    matmul_shape,
-    op_name,
     out_of_memory,
     raise_if_host,
     raise_if_kernel_host,
@@ -53,23 +52,38 @@ class CupyBackend(NumpyBackend):
         super().__init__(dtype)
         self.device_id, self.device_name = _probe_device(self.dtype)
 
-    def _binary(self, ufunc: Any, a: Array, b: Array) -> Array:
+    # -- hooks: NumpyBackend's, plus the GPU's boundary errors (host arrays, out of memory) ---------
+    def _unary(self, op: str, f: Any, x: Array) -> Array:
         try:
-            return ufunc(a, b)
-        except ValueError as e:
-            raise broadcast_error(op_name(ufunc), np.shape(a), np.shape(b)) from e
+            return super()._unary(op, f, x)
         except TypeError as e:
-            raise_if_host(e, op_name(ufunc), a=a, b=b)
+            raise_if_host(e, op, x=x)
             raise
 
-    def _unary(self, ufunc: Any, x: Array) -> Array:
+    def _broadcast(self, op: str, f: Any, *args: Array) -> Array:
         try:
-            return ufunc(x)
+            return super()._broadcast(op, f, *args)
         except TypeError as e:
-            raise_if_host(e, op_name(ufunc), x=x)
+            raise_if_host(e, op, **dict(zip(("cond", "a", "b")[-len(args) :], args, strict=True)))
             raise
 
-    def _fused(self, name: str, *args: Any) -> Array:
+    def _product(self, op: str, f: Any, *args: Array) -> Array:
+        try:
+            return super()._product(op, f, *args)
+        except TypeError as e:
+            raise_if_host(e, op, **dict(zip(argument_names(op), args, strict=True)))
+            raise
+        except OutOfMemoryError as e:
+            dtype = np.result_type(args[0].dtype, args[1].dtype)
+            raise out_of_memory(op, matmul_shape(*args[:2]), dtype) from e
+
+    def _alloc(self, op: str, make: Any, shape: Shape, dtype: DTypeLike, *fill: float) -> Array:
+        try:
+            return super()._alloc(op, make, shape, dtype, *fill)
+        except OutOfMemoryError as e:
+            raise out_of_memory(op, shape, self._dt(dtype)) from e
+
+    def _launch(self, name: str, *args: Any) -> Array:
         try:
             return elementwise(name)(*args)
         except TypeError as e:
@@ -78,12 +92,12 @@ class CupyBackend(NumpyBackend):
         except OutOfMemoryError as e:
             raise out_of_memory(name, broadcast_of(args), self.dtype) from e
 
-    def _alloc(self, op: str, make: Any, shape: Shape, dtype: DTypeLike, *fill: float) -> Array:
-        dt = self._dt(dtype)
-        try:
-            return make(shape, *fill, dtype=dt)
-        except OutOfMemoryError as e:
-            raise out_of_memory(op, shape, dt) from e
+    def _fused(self, name: str, *arrays: Array, scalars: tuple[float, ...] = ()) -> Array:
+        """Kernel `name` on the arrays in one float dtype (a kernel's T is one type, NumPy's promotion
+        of the inputs), the scalars (slope, clip bounds) in that dtype after them."""
+        arrays = tuple(self._float(a) for a in arrays)
+        dt = np.result_type(*(a.dtype for a in arrays))
+        return self._launch(name, *(a.astype(dt, copy=False) for a in arrays), *map(dt.type, scalars))
 
     # -- creation and transfer ------------------------------------------------------------------
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
@@ -100,22 +114,6 @@ class CupyBackend(NumpyBackend):
     def to_numpy(self, x: Array) -> np.ndarray:
         """Host numpy copy of a device array (`.get()`, waits for the stream)."""
         return cupy.asnumpy(x)
-
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self._alloc("zeros", cupy.zeros, shape, dtype)
-
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self._alloc("ones", cupy.ones, shape, dtype)
-
-    def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        """Array filled with `fill_value`."""
-        return self._alloc("full", cupy.full, shape, dtype, fill_value)
-
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (contents arbitrary)."""
-        return self._alloc("empty", cupy.empty, shape, dtype)
 
     def synchronize(self) -> None:
         """Wait until the work queued on the current CUDA stream is done."""
@@ -135,53 +133,6 @@ class CupyBackend(NumpyBackend):
             "pool_total_bytes": int(pool.total_bytes()),
         }
 
-    # -- matmul ---------------------------------------------------------------------------------
-    def matmul(self, a: Array, b: Array) -> Array:
-        """a @ b for a (n, k), b (k, m) -> (n, m) (cuBLAS); 1-D . 1-D -> 0-d dot product."""
-        check_matmul(a.shape, b.shape)
-        try:
-            return cupy.matmul(a, b)
-        except TypeError as e:
-            raise_if_host(e, "matmul", a=a, b=b)
-            raise
-        except OutOfMemoryError as e:
-            raise out_of_memory("matmul", matmul_shape(a, b), np.result_type(a.dtype, b.dtype)) from e
-
-    # -- elementwise: CuPy's ufuncs, with host arguments caught at the boundary ------------------
-    def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
-        return self._unary(cupy.exp, x)
-
-    def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
-        return self._unary(cupy.log, x)
-
-    def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation (one pass already)."""
-        return self._unary(cupy.tanh, x)
-
-    def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
-        return self._unary(cupy.sqrt, x)
-
-    def negative(self, x: Array) -> Array:
-        """-x elementwise."""
-        return self._unary(cupy.negative, x)
-
-    def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
-        return self._unary(cupy.abs, x)
-
-    def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
-        try:
-            return cupy.where(cond, a, b)
-        except ValueError as e:
-            raise broadcast_error("where", np.shape(cond), np.shape(a), np.shape(b)) from e
-        except TypeError as e:
-            raise_if_host(e, "where", cond=cond, a=a, b=b)
-            raise
-
     # -- activations: one fused kernel each (relu forward is cupy.maximum, already one pass) ------
     def sigmoid(self, Z: Array) -> Array:
         """1 / (1 + exp(-Z)) via exp(-|Z|), one kernel. Z: (n, m) -> (n, m)."""
@@ -189,7 +140,7 @@ class CupyBackend(NumpyBackend):
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
         """Z where Z > 0 else slope * Z, one kernel. Z: (n, m) -> (n, m)."""
-        return self._fused("leaky_relu", Z, Z.dtype.type(slope))
+        return self._fused("leaky_relu", Z, scalars=(slope,))
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * s * (1 - s), s = sigmoid(Z), one kernel. dA, Z: (n, m) -> (n, m)."""
@@ -205,31 +156,18 @@ class CupyBackend(NumpyBackend):
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
         """dZ = dA where Z > 0 else slope * dA, one kernel. dA, Z: (n, m) -> (n, m)."""
-        return self._fused("leaky_relu_backward", dA, Z, Z.dtype.type(slope))
+        return self._fused("leaky_relu_backward", dA, Z, scalars=(slope,))
 
     # -- fused neural-network ops -----------------------------------------------------------------
-    def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
-        """Z = W @ A_prev + b, b added in place into the matmul's output. W (n, n_prev), b (n, 1)."""
-        check_matmul(W.shape, A.shape)
-        try:
-            Z = cupy.matmul(W, A)
-            Z += b
-            return Z
-        except TypeError as e:
-            raise_if_host(e, "linear_forward", W=W, A=A, b=b)
-            raise
-        except ValueError as e:
-            raise broadcast_error("linear_forward", matmul_shape(W, A), np.shape(b)) from e
-        except OutOfMemoryError as e:
-            raise out_of_memory("linear_forward", matmul_shape(W, A), np.result_type(W.dtype, A.dtype)) from e
-
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
         """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m in one reduction; a 0-d device array."""
         shape = broadcast_of((AL, Y), "binary_cross_entropy")
         if math.prod(shape) == 0:
             return super().binary_cross_entropy(AL, Y)
-        t = AL.dtype.type
-        eps = bce_epsilon(AL.dtype)
+        AL, Y = self._float(AL), self._float(Y)
+        dt = np.result_type(AL.dtype, Y.dtype)
+        AL, Y, t = AL.astype(dt, copy=False), Y.astype(dt, copy=False), dt.type
+        eps = bce_epsilon(self.dtype)
         try:
             return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / (shape[-1] if shape else 1)))
         except TypeError as e:
@@ -238,13 +176,16 @@ class CupyBackend(NumpyBackend):
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost, one kernel. (1, m)."""
-        t = AL.dtype.type
-        eps = bce_epsilon(AL.dtype)
-        return self._fused("binary_cross_entropy_backward", AL, Y, t(eps), t(1.0 - eps))
+        eps = bce_epsilon(self.dtype)
+        return self._fused("binary_cross_entropy_backward", AL, Y, scalars=(eps, 1.0 - eps))
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param -= lr * grad in one kernel writing into param (no new array); returns param."""
-        self._fused("sgd_update_", grad, param.dtype.type(lr), param)
+        check_update("sgd_update_", param, grad)  # a kernel would broadcast grad
+        grad = self._float(grad).astype(param.dtype, copy=False)
+        if _on_device(param, grad) and cupy.may_share_memory(param, grad):
+            grad = grad.copy()  # else threads could read grad after other threads wrote param
+        self._launch("sgd_update_", grad, param.dtype.type(lr), param)
         return param
 
 
@@ -274,6 +215,10 @@ def _unavailable(reason: str) -> BackendUnavailableError:
         f"Fix: check the GPU and driver with `nvidia-smi` (CUDA_VISIBLE_DEVICES must not hide it) "
         f"and install the cupy build for your driver's CUDA version: {INSTALL_HINTS['cupy']}"
     )
+
+
+def _on_device(*arrays: Any) -> bool:
+    return all(isinstance(a, cupy.ndarray) for a in arrays)
 
 
 def _is_dlpack_on_gpu(data: Any) -> bool:

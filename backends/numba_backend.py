@@ -5,7 +5,8 @@ The loops are the python backend's, compiled: elementwise ops walk flat buffers 
 (`_numba_reduce`), matmul is blocked and reads transposed operands in place (`_numba_matmul`), and
 the NN ops are fused into one pass each. `_numba_ops` is the boundary between this class and the
 kernels (dtypes, layouts, output allocation, the thread-safety lock). Kernels compile on first use
-per (op, dtype) and are cached on disk (cache=True; numba honours NUMBA_CACHE_DIR). `transpose`
+per (op, dtype) and are cached on disk (cache=True; numba honours NUMBA_CACHE_DIR); a compile says
+so once on stderr (`_numba_notice`). `transpose`
 returns a strided view, as NumPy does: matmul reads it in place, other kernels gather it once.
 """
 
@@ -22,43 +23,35 @@ except ImportError:
 except Exception as e:  # a broken install (e.g. llvmlite/numpy mismatch) fails with other errors
     raise ImportError(f"numba is installed but failed to import ({e!r})") from e
 
+from backends import _numba_notice  # noqa: F401  (registers the one-time compile notice)
 from backends import _numba_ops as ops
-from backends._base import Array, Backend, DTypeLike, bce_epsilon
+from backends._base import Array, DTypeLike, bce_epsilon
+from backends._host_storage import HostStorage
 from backends._numba_layout import broadcast_layout
-from backends._shapes import Axis, Shape, check_broadcast_to, check_matmul, check_reshape
+from backends._shapes import (
+    Axis,
+    Shape,
+    check_broadcast_to,
+    check_matmul,
+    check_reshape,
+    check_transpose,
+    check_update,
+    floating,
+)
 
 
-class NumbaBackend(Backend):
+class NumbaBackend(HostStorage):
     """Compiled loops over numpy storage: one @njit kernel per op, prange above ~32k elements."""
 
     name = "numba"
+    _float = floating
 
     # -- creation and transfer ------------------------------------------------------------------
-    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
-        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
-        return np.asarray(data, dtype=self.dtype if dtype is None else dtype)
-
-    def to_numpy(self, x: Array) -> np.ndarray:
-        """The array itself: storage is already numpy."""
-        return np.asarray(x)
-
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self.full(shape, 0.0, dtype)
-
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self.full(shape, 1.0, dtype)
-
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
         """Array filled with `fill_value`: the gather kernel reading one element with stride 0."""
         out = np.empty(shape, self.dtype if dtype is None else dtype)
         source = np.full(1, fill_value, out.dtype)
         return ops.gather(source, out, broadcast_layout(out.shape, ()))
-
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (contents arbitrary)."""
-        return np.empty(shape, self.dtype if dtype is None else dtype)
 
     def astype(self, x: Array, dtype: DTypeLike) -> Array:
         """Copy of `x` converted to `dtype` (the cast happens in the gather kernel)."""
@@ -66,15 +59,7 @@ class NumbaBackend(Backend):
 
     def copy(self, x: Array) -> Array:
         """Independent C-contiguous copy of `x`."""
-        if not x.flags.c_contiguous:
-            return ops.as_c(x)
-        return ops.gather(ops.flat(x), np.empty(x.shape, x.dtype), broadcast_layout(x.shape, x.shape))
-
-    def item(self, x: Array) -> float:
-        """The one element of a size-1 array as a Python float."""
-        if x.size != 1:
-            raise ValueError(f"item: expected an array with one element, got shape {tuple(x.shape)}")
-        return float(x.reshape(()))
+        return ops.copy(x)
 
     def memory_info(self) -> dict[str, Any]:
         """CPU, plus numba's threading layer and thread count."""
@@ -88,73 +73,59 @@ class NumbaBackend(Backend):
     def matmul(self, a: Array, b: Array) -> Array:
         """Blocked parallel a @ b for a (n, k), b (k, m) -> (n, m); 1-D . 1-D -> 0-d dot product."""
         check_matmul(np.shape(a), np.shape(b))
+        a, b = self._float(a), self._float(b)
         return ops.gemm(a, b) if np.ndim(a) == 2 else ops.dot(a, b)
 
     # -- elementwise unary ----------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
-        return ops.unary("exp", x)
+        return ops.unary("exp", self._float(x))
 
     def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
-        return ops.unary("log", x)
+        return ops.unary("log", self._float(x))
 
     def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation."""
-        return ops.unary("tanh", x)
+        return ops.unary("tanh", self._float(x))
 
     def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
-        return ops.unary("sqrt", x)
+        return ops.unary("sqrt", self._float(x))
 
     def negative(self, x: Array) -> Array:
-        """-x elementwise."""
-        return ops.unary("negative", x)
+        return ops.unary("negative", self._float(x))
 
     def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
-        return ops.unary("abs", x)
+        return ops.unary("abs", self._float(x))
 
     # -- elementwise binary (NumPy broadcasting, any rank) --------------------------------------
     def add(self, a: Array, b: Array) -> Array:
-        """a + b, broadcast."""
-        return ops.binary("add", a, b)
+        return ops.binary("add", self._float(a), self._float(b))
 
     def subtract(self, a: Array, b: Array) -> Array:
-        """a - b, broadcast."""
-        return ops.binary("subtract", a, b)
+        return ops.binary("subtract", self._float(a), self._float(b))
 
     def multiply(self, a: Array, b: Array) -> Array:
-        """a * b, broadcast."""
-        return ops.binary("multiply", a, b)
+        return ops.binary("multiply", self._float(a), self._float(b))
 
     def divide(self, a: Array, b: Array) -> Array:
-        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
-        return ops.binary("divide", a, b)
+        return ops.binary("divide", self._float(a), self._float(b))
 
     def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast (nan wins, as NumPy)."""
-        return ops.binary("maximum", a, b)
+        return ops.binary("maximum", self._float(a), self._float(b))
 
     def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast (nan wins, as NumPy)."""
-        return ops.binary("minimum", a, b)
+        return ops.binary("minimum", self._float(a), self._float(b))
 
     def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
-        return ops.binary("power", a, b)
+        return ops.binary("power", self._float(a), self._float(b))
 
     def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
-        return ops.binary("greater", a, b)
+        return ops.binary("greater", self._float(a), self._float(b))
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
-        return ops.where(cond, a, b)
+        return ops.where(cond, self._float(a), self._float(b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
         """x limited to [lo, hi] in one pass (nan stays nan)."""
-        return ops.unary("clip", x, lo, hi)
+        return ops.unary("clip", self._float(x), lo, hi)
 
     # -- shape ----------------------------------------------------------------------------------
     def broadcast_to(self, x: Array, shape: Shape) -> Array:
@@ -170,52 +141,42 @@ class NumbaBackend(Backend):
 
     def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
         """Axes permuted, as a strided view: kernels read it in place (matmul) or gather it once."""
-        axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(int(a) for a in axes)
-        ok = all(-x.ndim <= a < x.ndim for a in axes)
-        if not ok or sorted(a % x.ndim for a in axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
-        return x.transpose(axes)
+        return x.transpose(check_transpose(axes, x.ndim))
 
     # -- reductions -----------------------------------------------------------------------------
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Sum over `axis` (None: all)."""
-        return ops.reduce("sum", x, axis, keepdims)
+        return ops.reduce("sum", self._float(x), axis, keepdims)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all); nan wins, as NumPy."""
-        return ops.reduce("max", x, axis, keepdims)
+        return ops.reduce("max", self._float(x), axis, keepdims)
 
     # -- activations: one fused pass each, stable at any |z| -------------------------------------
     def sigmoid(self, Z: Array) -> Array:
         """1 / (1 + exp(-Z)) via exp(-|Z|): never overflows."""
-        return ops.unary("sigmoid", Z)
+        return ops.unary("sigmoid", self._float(Z))
 
     def relu(self, Z: Array) -> Array:
-        """max(Z, 0)."""
-        return ops.unary("relu", Z)
+        return ops.unary("relu", self._float(Z))
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
-        """Z where Z > 0 else slope * Z."""
-        return ops.unary("leaky_relu", Z, slope)
+        return ops.unary("leaky_relu", self._float(Z), slope)
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * s * (1 - s), s = sigmoid(Z), in one pass."""
-        dZ = ops.pair("sigmoid_backward", dA, Z)
+        dZ = ops.pair("sigmoid_backward", self._float(dA), self._float(Z))
         return super().sigmoid_backward(dA, Z) if dZ is None else dZ
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * (1 - tanh(Z)**2), in one pass."""
-        dZ = ops.pair("tanh_backward", dA, Z)
+        dZ = ops.pair("tanh_backward", self._float(dA), self._float(Z))
         return super().tanh_backward(dA, Z) if dZ is None else dZ
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA where Z > 0 else 0."""
-        dZ = ops.pair("relu_backward", dA, Z)
+        dZ = ops.pair("relu_backward", self._float(dA), self._float(Z))
         return super().relu_backward(dA, Z) if dZ is None else dZ
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
-        """dZ = dA where Z > 0 else slope * dA."""
-        dZ = ops.pair("leaky_relu_backward", dA, Z, slope)
+        dZ = ops.pair("leaky_relu_backward", self._float(dA), self._float(Z), slope)
         return super().leaky_relu_backward(dA, Z, slope) if dZ is None else dZ
 
     # -- fused neural-network ops ---------------------------------------------------------------
@@ -224,13 +185,14 @@ class NumbaBackend(Backend):
         n = np.shape(W)[0] if np.ndim(W) == 2 else -1
         if np.shape(b) not in ((n, 1), (1, 1), (1,), ()):
             return super().linear_forward(W, A, b)  # an unusual bias shape: broadcast add
-        return ops.gemm(W, A, b)
+        return ops.gemm(self._float(W), self._float(A), self._float(b))
 
     def linear_backward(
         self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
         """(dA_prev, dW, db): dW = dZ A_prev.T / m and dA_prev = W.T dZ read the transposes in place."""
         check_matmul(np.shape(dZ), np.shape(A_prev)[::-1])
+        dZ, A_prev, W = self._float(dZ), self._float(A_prev), self._float(W)
         inv_m = 1.0 / dZ.shape[1]
         dW = ops.gemm(dZ, np.asarray(A_prev).T, alpha=inv_m)
         if lambd:
@@ -240,27 +202,26 @@ class NumbaBackend(Backend):
         return dA_prev, dW, db
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        """Cost -mean(Y log AL + (1-Y) log(1-AL)) over (1, m) in one pass, AL clipped as the base."""
+        """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m) in one pass, AL clipped as the base."""
         if np.shape(AL) != np.shape(Y):
             return super().binary_cross_entropy(AL, Y)
         eps = bce_epsilon(self.dtype)
-        return ops.cost(0, AL, Y, -1.0, eps, 1.0 - eps)
+        return ops.cost(0, self._float(AL), self._float(Y), -1.0, eps, 1.0 - eps)
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = (1 - Y) / (1 - AL) - Y / AL in one pass, AL clipped as in the cost."""
         eps = bce_epsilon(self.dtype)
-        dAL = ops.pair("bce_backward", AL, Y, eps, 1.0 - eps)
+        dAL = ops.pair("bce_backward", self._float(AL), self._float(Y), eps, 1.0 - eps)
         return super().binary_cross_entropy_backward(AL, Y) if dAL is None else dAL
 
     def mean_squared_error(self, AL: Array, Y: Array) -> Array:
-        """Cost mean((AL - Y)**2) / 2 over (1, m) in one pass."""
+        """Cost sum((AL - Y)**2) / (2 m) over (n_L, m) in one pass."""
         if np.shape(AL) != np.shape(Y):
             return super().mean_squared_error(AL, Y)
-        return ops.cost(1, AL, Y, 0.5)
+        return ops.cost(1, self._float(AL), self._float(Y), 0.5)
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param -= lr * grad, in place (lr cast to param's dtype first, as NumPy); returns param."""
-        if np.shape(param) != np.shape(grad):
-            raise ValueError(f"sgd_update_: param {np.shape(param)} and grad {np.shape(grad)} differ")
-        ops.sgd_update(param, grad, lr)
+        check_update("sgd_update_", param, grad)
+        ops.sgd_update(param, self._float(grad), lr)
         return param

@@ -1,4 +1,8 @@
-"""Vectorized backend written against `self.xp`: numpy here, cupy in the subclass (the default backend)."""
+"""Vectorized backend written against `self.xp`: numpy here, cupy in the subclass (the default backend).
+
+Ops reach the array library through four hooks, `_unary`, `_broadcast`, `_product` and `_alloc`:
+the cupy subclass overrides the hooks (to name host arrays and out-of-memory errors), not the ops.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,18 @@ from typing import Any
 import numpy as np
 
 from backends._base import Array, Backend, DTypeLike
-from backends._shapes import Axis, Shape, broadcast_error, check_matmul
+from backends._shapes import (
+    Axis,
+    Shape,
+    broadcast_error,
+    check_broadcast_to,
+    check_matmul,
+    check_reshape,
+    check_transpose,
+    check_update,
+    floating,
+    matmul_shape,
+)
 
 
 class NumpyBackend(Backend):
@@ -15,160 +30,142 @@ class NumpyBackend(Backend):
 
     name = "numpy"
     xp: Any = np
+    _float = floating
 
     def _dt(self, dtype: DTypeLike) -> Any:
         return self.dtype if dtype is None else dtype
 
-    def _binary(self, ufunc: Any, a: Array, b: Array) -> Array:
+    # -- hooks: every call into the array library goes through one of these ----------------------
+    def _unary(self, op: str, f: Any, x: Array) -> Array:
+        return f(x)
+
+    def _broadcast(self, op: str, f: Any, *args: Array) -> Array:
         try:
-            return ufunc(a, b)
+            return f(*args)
         except ValueError as e:
-            raise broadcast_error(ufunc.__name__, np.shape(a), np.shape(b)) from e
+            raise broadcast_error(op, *(np.shape(a) for a in args)) from e
+
+    def _product(self, op: str, f: Any, *args: Array) -> Array:
+        """f(a, b, *rest) computing a @ b (+ rest): matmul and linear_forward."""
+        try:
+            return f(*args)
+        except ValueError as e:  # the bias: the matmul's shapes were checked before
+            raise broadcast_error(op, matmul_shape(*args[:2]), *(np.shape(a) for a in args[2:])) from e
+
+    def _alloc(self, op: str, make: Any, shape: Shape, dtype: DTypeLike, *fill: float) -> Array:
+        return make(shape, *fill, dtype=self._dt(dtype))
+
+    def _linear(self, W: Array, A: Array, b: Array) -> Array:
+        Z = self.xp.matmul(W, A)
+        Z += b  # in place into the matmul's output: no second (n, m) temporary
+        return Z
 
     # -- creation and transfer ------------------------------------------------------------------
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
-        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
         return self.xp.asarray(data, dtype=self._dt(dtype))
 
     def to_numpy(self, x: Array) -> np.ndarray:
-        """Host numpy copy (or view on CPU) of a native array."""
         return np.asarray(x)
 
     def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self.xp.zeros(shape, dtype=self._dt(dtype))
+        return self._alloc("zeros", self.xp.zeros, shape, dtype)
 
     def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self.xp.ones(shape, dtype=self._dt(dtype))
+        return self._alloc("ones", self.xp.ones, shape, dtype)
 
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        """Array filled with `fill_value`."""
-        return self.xp.full(shape, fill_value, dtype=self._dt(dtype))
+        return self._alloc("full", self.xp.full, shape, dtype, fill_value)
 
     def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (contents arbitrary)."""
-        return self.xp.empty(shape, dtype=self._dt(dtype))
+        return self._alloc("empty", self.xp.empty, shape, dtype)
 
     def astype(self, x: Array, dtype: DTypeLike) -> Array:
-        """Copy of `x` converted to `dtype`."""
         return x.astype(dtype, copy=True)
 
     def copy(self, x: Array) -> Array:
-        """Independent copy of `x`."""
         return self.xp.array(x, copy=True)
 
     def item(self, x: Array) -> float:
-        """The one element of a size-1 array as a Python float."""
         if x.size != 1:
             raise ValueError(f"item: expected an array with one element, got shape {tuple(x.shape)}")
         return float(x.reshape(()))
 
     # -- matmul ---------------------------------------------------------------------------------
     def matmul(self, a: Array, b: Array) -> Array:
-        """a @ b for a (n, k), b (k, m) -> (n, m); 1-D . 1-D -> 0-d dot product."""
         check_matmul(a.shape, b.shape)
-        return self.xp.matmul(a, b)
+        return self._product("matmul", self.xp.matmul, self._float(a), self._float(b))
 
     # -- elementwise ----------------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
         with np.errstate(over="ignore"):
-            return self.xp.exp(x)
+            return self._unary("exp", self.xp.exp, self._float(x))
 
     def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
         with np.errstate(divide="ignore", invalid="ignore"):
-            return self.xp.log(x)
+            return self._unary("log", self.xp.log, self._float(x))
 
     def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation."""
-        return self.xp.tanh(x)
+        return self._unary("tanh", self.xp.tanh, self._float(x))
 
     def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
         with np.errstate(invalid="ignore"):
-            return self.xp.sqrt(x)
+            return self._unary("sqrt", self.xp.sqrt, self._float(x))
 
     def negative(self, x: Array) -> Array:
-        """-x elementwise."""
-        return self.xp.negative(x)
+        return self._unary("negative", self.xp.negative, self._float(x))
 
     def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
-        return self.xp.abs(x)
+        return self._unary("abs", self.xp.abs, self._float(x))
 
     def add(self, a: Array, b: Array) -> Array:
-        """a + b, broadcast."""
-        return self._binary(self.xp.add, a, b)
+        return self._broadcast("add", self.xp.add, self._float(a), self._float(b))
 
     def subtract(self, a: Array, b: Array) -> Array:
-        """a - b, broadcast."""
-        return self._binary(self.xp.subtract, a, b)
+        return self._broadcast("subtract", self.xp.subtract, self._float(a), self._float(b))
 
     def multiply(self, a: Array, b: Array) -> Array:
-        """a * b, broadcast."""
-        return self._binary(self.xp.multiply, a, b)
+        return self._broadcast("multiply", self.xp.multiply, self._float(a), self._float(b))
 
     def divide(self, a: Array, b: Array) -> Array:
-        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            return self._binary(self.xp.divide, a, b)
+            return self._broadcast("divide", self.xp.divide, self._float(a), self._float(b))
 
     def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast."""
-        return self._binary(self.xp.maximum, a, b)
+        return self._broadcast("maximum", self.xp.maximum, self._float(a), self._float(b))
 
     def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast."""
-        return self._binary(self.xp.minimum, a, b)
+        return self._broadcast("minimum", self.xp.minimum, self._float(a), self._float(b))
 
     def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._binary(self.xp.power, a, b)
+            return self._broadcast("power", self.xp.power, self._float(a), self._float(b))
 
     def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
-        return self._binary(self.xp.greater, a, b)
+        return self._broadcast("greater", self.xp.greater, self._float(a), self._float(b))
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
-        try:
-            return self.xp.where(cond, a, b)
-        except ValueError as e:
-            raise broadcast_error("where", cond.shape, np.shape(a), np.shape(b)) from e
+        return self._broadcast("where", self.xp.where, cond, self._float(a), self._float(b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        """x limited to [lo, hi]."""
-        return self.xp.clip(x, lo, hi)
+        return self.xp.clip(self._float(x), lo, hi)
 
     # -- shape ----------------------------------------------------------------------------------
     def broadcast_to(self, x: Array, shape: Shape) -> Array:
-        """x broadcast to `shape` per NumPy's rules."""
-        from backends._shapes import check_broadcast_to
-
         check_broadcast_to(x.shape, tuple(shape))
         return self.xp.broadcast_to(x, shape)
 
     def reshape(self, x: Array, shape: Shape) -> Array:
-        """Same elements in `shape` (C order; one -1 allowed)."""
-        from backends._shapes import check_reshape
-
         return self.xp.reshape(x, check_reshape(x.shape, shape))
 
     def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
-        """Axes permuted (reversed when `axes` is None)."""
-        return self.xp.transpose(x, axes)
+        return self.xp.transpose(x, check_transpose(axes, x.ndim))
 
     # -- reductions -----------------------------------------------------------------------------
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Sum over `axis` (None: all)."""
-        return self.xp.sum(x, axis=axis, keepdims=keepdims)
+        return self.xp.sum(self._float(x), axis=axis, keepdims=keepdims)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all)."""
-        return self.xp.max(x, axis=axis, keepdims=keepdims)
+        return self.xp.max(self._float(x), axis=axis, keepdims=keepdims)
 
     def argmax(self, x: Array, axis: int = 0) -> Array:
         if x.shape[axis] == 0:
@@ -179,13 +176,12 @@ class NumpyBackend(Backend):
         return self.xp.take(x, self.xp.asarray(indices, dtype=self.xp.intp), axis=axis)
 
     def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Mean over `axis` (None: all)."""
-        return self.xp.mean(x, axis=axis, keepdims=keepdims)
+        return self.xp.mean(self._float(x), axis=axis, keepdims=keepdims)
 
     # -- activations: one expression each, stable at any |z| ------------------------------------
     def sigmoid(self, Z: Array) -> Array:
         """exp(min(Z, 0)) / (1 + exp(-|Z|)): never overflows, and branch-free (no where)."""
-        xp = self.xp
+        xp, Z = self.xp, self._float(Z)
         d = xp.exp(-xp.abs(Z))
         d += 1
         s = xp.exp(xp.minimum(Z, 0))
@@ -193,21 +189,19 @@ class NumpyBackend(Backend):
         return s
 
     def relu(self, Z: Array) -> Array:
-        """max(Z, 0)."""
-        return self.xp.maximum(Z, 0)
+        return self.xp.maximum(self._float(Z), 0)
 
     # -- fused neural-network ops: fewer passes and temporaries than the defaults -----------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
         """Z = W @ A_prev + b, the bias added in place into the matmul's output."""
         check_matmul(W.shape, A.shape)
-        Z = W @ A
-        Z += b
-        return Z
+        return self._product("linear_forward", self._linear, self._float(W), self._float(A), self._float(b))
 
     def linear_backward(
         self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
         """(dA_prev, dW, db); the 1/m folded into in-place scaling, no dA_prev when not needed."""
+        dZ, A_prev, W = self._float(dZ), self._float(A_prev), self._float(W)
         inv_m = 1.0 / dZ.shape[1]
         dW = dZ @ A_prev.T
         dW *= inv_m
@@ -218,15 +212,29 @@ class NumpyBackend(Backend):
         return (W.T @ dZ if need_dA_prev else None), dW, db
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA where Z > 0 else 0."""
-        return dA * (Z > 0)
+        """where, not dA * (Z > 0): an inf or nan dA must give 0 where Z <= 0, not inf * 0 = nan."""
+        return self.xp.where(Z > 0, self._float(dA), 0)
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA * s * (1 - s)."""
-        s = self.sigmoid(Z)
-        return dA * s * (1 - s)
+        """dZ = dA * e / (1 + e)**2, e = exp(-|Z|): s (1 - s) without 1 - s cancelling in the tails."""
+        xp = self.xp
+        e = xp.exp(-xp.abs(self._float(Z)))
+        d = e + 1
+        d *= d
+        e /= d
+        return self._float(dA) * e
+
+    def tanh_backward(self, dA: Array, Z: Array) -> Array:
+        """dZ = dA * 4e / (1 + e)**2, e = exp(-2|Z|): 1 - tanh(Z)**2 without cancelling in the tails."""
+        xp = self.xp
+        e = xp.exp(-2 * xp.abs(self._float(Z)))
+        d = e + 1
+        d *= d
+        e *= 4
+        e /= d
+        return self._float(dA) * e
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
-        """param -= lr * grad, in place."""
+        check_update("sgd_update_", param, grad)
         param -= param.dtype.type(lr) * grad
         return param

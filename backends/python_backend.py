@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from backends._base import Array, Backend, DTypeLike
+from backends._base import Array, DTypeLike
+from backends._host_storage import HostStorage
 from backends._shapes import (
     Axis,
     Shape,
@@ -22,6 +23,9 @@ from backends._shapes import (
     check_broadcast_to,
     check_matmul,
     check_reshape,
+    check_transpose,
+    check_update,
+    floating,
     normalize_axes,
     reduced_shape,
 )
@@ -44,7 +48,10 @@ def offsets(out_shape: Shape, shape: Shape, strides: list[int] | None = None) ->
 
 
 def _exp(x: float) -> float:
-    return math.exp(x) if x < 709.78 else math.inf
+    try:
+        return math.exp(x)  # nan stays nan, exp(-inf) is 0
+    except OverflowError:  # exactly where the result exceeds the float range
+        return math.inf
 
 
 def _log(x: float) -> float:
@@ -66,13 +73,16 @@ def _divide(a: float, b: float) -> float:
 
 
 def _power(a: float, b: float) -> float:
+    if -math.inf < a < 0 and math.isfinite(b) and b != math.floor(b):
+        return math.nan  # not a real number (Python would give a complex one, or overflow)
     try:
-        result = a**b
-    except OverflowError:
-        return math.inf
-    except ZeroDivisionError:
-        return math.inf
-    return math.nan if isinstance(result, complex) else result
+        return a**b
+    except (OverflowError, ZeroDivisionError):  # |a**b| beyond the range, or 0 ** negative: an inf,
+        return math.copysign(math.inf, a) if _odd(b) else math.inf  # negative as a**b would be
+
+
+def _odd(b: float) -> bool:
+    return math.isfinite(b) and b == math.floor(b) and math.fmod(b, 2.0) != 0.0
 
 
 def _maximum(a: float, b: float) -> float:
@@ -83,6 +93,16 @@ def _minimum(a: float, b: float) -> float:
     return a if a <= b or a != a else b
 
 
+def _sigmoid_backward(dA: float, z: float) -> float:
+    e = math.exp(-abs(z))  # s (1 - s) = e / (1 + e)**2: no 1 - s to cancel in the tails
+    return dA * (e / ((1.0 + e) * (1.0 + e)))
+
+
+def _tanh_backward(dA: float, z: float) -> float:
+    e = math.exp(-2.0 * abs(z))  # 1 - tanh(z)**2 = 4e / (1 + e)**2, e = exp(-2|z|)
+    return dA * (4.0 * e / ((1.0 + e) * (1.0 + e)))
+
+
 def _sigmoid(z: float) -> float:
     if z >= 0:
         return 1.0 / (1.0 + math.exp(-z))
@@ -90,19 +110,22 @@ def _sigmoid(z: float) -> float:
     return e / (1.0 + e)
 
 
-class PythonBackend(Backend):
+class PythonBackend(HostStorage):
     """Interpreted loops, one element at a time."""
 
     name = "python"
+    _float = floating
 
     def _out(self, values: list[Any], shape: Shape, dtype: DTypeLike = None) -> np.ndarray:
         with np.errstate(over="ignore"):  # a float64 result beyond float32's range becomes inf
             return np.array(values, dtype=self.dtype if dtype is None else dtype).reshape(shape)
 
     def _unary(self, f: Callable[[float], float], x: Array) -> Array:
+        x = self._float(x)
         return self._out([f(v) for v in x.ravel().tolist()], x.shape, x.dtype)
 
     def _binary(self, op: str, f: Callable[[float, float], Any], a: Array, b: Array) -> Array:
+        a, b = self._float(a), self._float(b)
         shape = broadcast_shape(op, a.shape, b.shape)
         av, bv = a.ravel().tolist(), b.ravel().tolist()
         ia, ib = offsets(shape, a.shape), offsets(shape, b.shape)
@@ -110,50 +133,22 @@ class PythonBackend(Backend):
         return self._out(values, shape, np.result_type(a, b))
 
     # -- creation and transfer ------------------------------------------------------------------
-    def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
-        """Native array from array-like `data`, in `dtype` (default: the backend's float dtype)."""
-        return np.asarray(data, dtype=self.dtype if dtype is None else dtype)
-
-    def to_numpy(self, x: Array) -> np.ndarray:
-        """The array itself: storage is already numpy."""
-        return np.asarray(x)
-
-    def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of zeros."""
-        return self.full(shape, 0.0, dtype)
-
-    def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Array of ones."""
-        return self.full(shape, 1.0, dtype)
-
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        """Array filled with `fill_value`."""
         shape = (shape,) if isinstance(shape, int) else tuple(shape)
         size = math.prod(shape)
         return self._out([fill_value for _ in range(size)], shape, dtype)
 
-    def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
-        """Uninitialised array (zeros here: Python has no uninitialised memory)."""
-        return self.zeros(shape, dtype)
-
     def astype(self, x: Array, dtype: DTypeLike) -> Array:
-        """Copy of `x` converted to `dtype`."""
         return self._out(x.ravel().tolist(), x.shape, dtype)
 
     def copy(self, x: Array) -> Array:
-        """Independent copy of `x`."""
         return self._out(x.ravel().tolist(), x.shape, x.dtype)
-
-    def item(self, x: Array) -> float:
-        """The one element of a size-1 array as a Python float."""
-        if x.size != 1:
-            raise ValueError(f"item: expected an array with one element, got shape {tuple(x.shape)}")
-        return float(x.ravel().tolist()[0])
 
     # -- matmul ---------------------------------------------------------------------------------
     def matmul(self, a: Array, b: Array) -> Array:
         """Triple loop: out[i][j] = sum over k of a[i][k] * b[k][j]."""
         check_matmul(a.shape, b.shape)
+        a, b = self._float(a), self._float(b)
         dtype = np.result_type(a, b)
         if a.ndim == 1:
             return self._out(sum(x * y for x, y in zip(a.tolist(), b.tolist(), strict=True)), (), dtype)
@@ -163,66 +158,53 @@ class PythonBackend(Backend):
 
     # -- elementwise ----------------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
         return self._unary(_exp, x)
 
     def log(self, x: Array) -> Array:
-        """Natural log elementwise (-inf at 0, nan below)."""
         return self._unary(_log, x)
 
     def tanh(self, x: Array) -> Array:
-        """tanh elementwise; also the tanh activation."""
         return self._unary(math.tanh, x)
 
     def sqrt(self, x: Array) -> Array:
-        """Square root elementwise (nan below 0)."""
         return self._unary(_sqrt, x)
 
     def negative(self, x: Array) -> Array:
-        """-x elementwise."""
         return self._unary(lambda v: -v, x)
 
     def abs(self, x: Array) -> Array:
-        """|x| elementwise."""
         return self._unary(abs, x)
 
     def add(self, a: Array, b: Array) -> Array:
-        """a + b, broadcast."""
         return self._binary("add", lambda x, y: x + y, a, b)
 
     def subtract(self, a: Array, b: Array) -> Array:
-        """a - b, broadcast."""
         return self._binary("subtract", lambda x, y: x - y, a, b)
 
     def multiply(self, a: Array, b: Array) -> Array:
-        """a * b, broadcast."""
         return self._binary("multiply", lambda x, y: x * y, a, b)
 
     def divide(self, a: Array, b: Array) -> Array:
-        """a / b, broadcast (inf/nan on division by zero, as NumPy)."""
         return self._binary("divide", _divide, a, b)
 
     def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast (nan wins, as NumPy)."""
         return self._binary("maximum", _maximum, a, b)
 
     def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast (nan wins, as NumPy)."""
         return self._binary("minimum", _minimum, a, b)
 
     def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
         return self._binary("power", _power, a, b)
 
     def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
+        a, b = self._float(a), self._float(b)
         shape = broadcast_shape("greater", a.shape, b.shape)
         av, bv = a.ravel().tolist(), b.ravel().tolist()
         pairs = zip(offsets(shape, a.shape), offsets(shape, b.shape), strict=True)
         return self._out([av[i] > bv[j] for i, j in pairs], shape, bool)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
+        a, b = self._float(a), self._float(b)
         shape = broadcast_shape("where", cond.shape, a.shape, b.shape)
         cv, av, bv = (x.ravel().tolist() for x in (cond, a, b))
         index = zip(*(offsets(shape, x.shape) for x in (cond, a, b)), strict=True)
@@ -230,7 +212,6 @@ class PythonBackend(Backend):
         return self._out(values, shape, np.result_type(a, b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        """x limited to [lo, hi]."""
         return self._unary(lambda v: hi if v > hi else (lo if v < lo else v), x)
 
     # -- shape ----------------------------------------------------------------------------------
@@ -247,9 +228,7 @@ class PythonBackend(Backend):
 
     def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
         """Axes permuted: output element reads input at the permuted strides."""
-        axes = tuple(range(x.ndim))[::-1] if axes is None else tuple(a % x.ndim for a in axes)
-        if sorted(axes) != list(range(x.ndim)):
-            raise ValueError(f"transpose: axes {axes} are not a permutation of {x.ndim} axes")
+        axes = check_transpose(axes, x.ndim)
         strides = c_strides(x.shape)
         shape = tuple(x.shape[a] for a in axes)
         values = x.ravel().tolist()
@@ -258,6 +237,7 @@ class PythonBackend(Backend):
 
     # -- reductions -----------------------------------------------------------------------------
     def _reduce(self, op: str, x: Array, axis: Axis, keepdims: bool, start: float, f: Any) -> Array:
+        x = self._float(x)
         axes = normalize_axes(op, axis, x.ndim)
         kept = reduced_shape(x.shape, axes, keepdims=True)
         out = [start for _ in range(math.prod(kept))]
@@ -267,11 +247,9 @@ class PythonBackend(Backend):
         return self._out(out, reduced_shape(x.shape, axes, keepdims), x.dtype)
 
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Sum over `axis` (None: all)."""
         return self._reduce("sum", x, axis, keepdims, 0.0, lambda acc, v: acc + v)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all); nan wins, as NumPy."""
         axes = normalize_axes("max", axis, x.ndim)
         if any(x.shape[k] == 0 for k in axes):
             raise ValueError(f"max: zero-size reduction over axis {axis} of shape {x.shape} has no identity")
@@ -282,14 +260,18 @@ class PythonBackend(Backend):
         """1 / (1 + exp(-z)), from the side where exp cannot overflow."""
         return self._unary(_sigmoid, Z)
 
+    def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
+        return self._binary("sigmoid_backward", _sigmoid_backward, dA, Z)
+
+    def tanh_backward(self, dA: Array, Z: Array) -> Array:
+        return self._binary("tanh_backward", _tanh_backward, dA, Z)
+
     def relu(self, Z: Array) -> Array:
-        """max(z, 0)."""
-        return self._unary(lambda z: z if z > 0 else 0.0, Z)
+        return self._unary(lambda z: z if z > 0 or z != z else 0.0, Z)  # nan stays nan
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         """param[i] -= lr * grad[i], one element at a time, in place."""
-        if param.shape != grad.shape:
-            raise ValueError(f"sgd_update_: param {param.shape} and grad {grad.shape} differ")
+        check_update("sgd_update_", param, grad)
         values = param.ravel().tolist()
         for i, g in enumerate(grad.ravel().tolist()):
             param.flat[i] = values[i] - lr * g  # .flat writes through any memory layout

@@ -12,6 +12,8 @@ import backends
 RTOL = {"float32": float(np.finfo(np.float32).eps), "float64": float(np.finfo(np.float64).eps)}
 # below these, float32/float64 values are subnormal and lose relative precision by design
 ATOL = {"float32": 1e-36, "float64": 1e-306}
+# backends whose arrays are mutable: in-place updates return the very array they were given
+MUTABLE_STORAGE = frozenset({"numpy", "python", "numba", "cupy"})
 
 
 def values(shape, low=-1e3, high=1e3, dtype="float64"):
@@ -59,3 +61,27 @@ def assert_close(be, result, expected, scale=None, ulps: float = 4.0) -> None:
         f"{bad.sum()} of {bad.size} elements off: worst err {err[bad].max():.3g} "
         f"vs tol {tol[bad].min():.3g}; got {got64[bad][:5]}, oracle {exp64[bad][:5]}"
     )
+
+
+# -- long-double oracles for the activations: their own error is far below an ulp of float64 ------
+def exp_neg_abs(z, k=1):
+    """exp(-k|z|) as the backends compute it (in z's own dtype, so it underflows where theirs does),
+    then in long double: the oracle's remaining error is far below an ulp of z's dtype."""
+    z = np.asarray(z)
+    return np.exp(-k * np.abs(z)).astype(np.longdouble)
+
+
+def ld_sigmoid(z):
+    """sigmoid from the side where exp cannot overflow."""
+    e = exp_neg_abs(z)
+    z = np.asarray(z, np.longdouble)
+    return np.where(z >= 0, 1 / (1 + e), e / (1 + e))
+
+
+def ld_derivative(activation, z):
+    """g'(z) in long double; the sigmoid and tanh forms have no 1 - s to cancel in the tails."""
+    e1, e2 = exp_neg_abs(z), exp_neg_abs(z, 2)
+    return {
+        "sigmoid": e1 / (1 + e1) ** 2,
+        "tanh": 4 * e2 / (1 + e2) ** 2,
+    }[activation]

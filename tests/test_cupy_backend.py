@@ -1,9 +1,9 @@
 """The cupy backend: availability, errors at the host/GPU boundary, fused kernels against NumPy.
 
 The first half runs anywhere: a missing cupy is `sys.modules["cupy"] = None`, and an installed cupy
-(with or without a GPU) is a small numpy-backed fake module that behaves like cupy where it matters
-(host arrays rejected with TypeError, OutOfMemoryError, CUDA errors). The second half, marked `gpu`,
-needs cupy and a CUDA device; the shared property suite also runs on cupy through the `be` fixture.
+(with or without a GPU) is the numpy-backed fake in `fake_cupy.py` (host arrays rejected with
+TypeError, OutOfMemoryError, CUDA errors). The second half, marked `gpu`, needs cupy and a CUDA
+device; the shared property suite also runs on cupy through the `be` fixture.
 """
 
 from __future__ import annotations
@@ -15,108 +15,13 @@ import types
 
 import numpy as np
 import pytest
+from fake_cupy import GIB, FakeCUDARuntimeError, FakeOutOfMemoryError, cuda_error, fake_cupy, on_device
 from helpers import assert_close
 
 import backends
 from backends._base import Backend
 
 HINT = 'pip install "xnn[cuda12]"'
-GIB = 2**30
-
-
-def reject_host(*args) -> None:
-    """What cupy does with a host array given to a ufunc or kernel."""
-    for a in args:
-        if isinstance(a, np.ndarray) and not isinstance(a, FakeDeviceArray):
-            raise TypeError(f"Unsupported type {type(a)}")
-
-
-class FakeDeviceArray(np.ndarray):
-    """Plays cupy.ndarray: a numpy array whose operators, like cupy's, refuse host arrays."""
-
-    def __array_ufunc__(self, ufunc, method, *inputs, out=None, **kwargs):
-        reject_host(*inputs, *(out or ()))
-        plain = [a.view(np.ndarray) if isinstance(a, FakeDeviceArray) else a for a in inputs]
-        if out:
-            kwargs["out"] = tuple(o.view(np.ndarray) for o in out)
-        result = getattr(ufunc, method)(*plain, **kwargs)
-        return out[0] if out else on_device(result)
-
-
-class FakeCUDARuntimeError(RuntimeError):
-    """Plays cupy.cuda.runtime.CUDARuntimeError (a RuntimeError, message 'cudaError...: ...')."""
-
-
-class FakeOutOfMemoryError(MemoryError):
-    """Plays cupy.cuda.memory.OutOfMemoryError(size, total)."""
-
-    def __init__(self, size: int, total: int) -> None:
-        super().__init__(f"Out of memory allocating {size:,} bytes (allocated so far: {total:,} bytes).")
-
-
-def on_device(x):
-    return np.asarray(x).view(FakeDeviceArray)
-
-
-def device_only(name: str):
-    """numpy's function `name` as cupy's: host arrays refused, device arrays out."""
-
-    def call(*args, **kwargs):
-        reject_host(*args)
-        return on_device(getattr(np, name)(*args, **kwargs))
-
-    call.__name__ = f"cupy_{name}"
-    return call
-
-
-def fake_kernel(cp: types.ModuleType):
-    """Plays Elementwise/ReductionKernel: records the kernel name when built; refuses host arrays."""
-
-    def build(*definition, **options):
-        cp.built_kernels.append(definition[-1])
-
-        def launch(*args):
-            reject_host(*args)
-            return on_device(np.array(args[0]))
-
-        return launch
-
-    return build
-
-
-def fake_cupy(**runtime) -> types.ModuleType:
-    """A cupy with one 8 GiB GPU whose arrays are numpy arrays; `runtime` overrides cuda.runtime."""
-    cp = types.ModuleType("cupy")
-    cp.ndarray, cp.built_kernels = FakeDeviceArray, []
-    cp.cuda = types.SimpleNamespace(
-        runtime=types.SimpleNamespace(
-            getDeviceCount=lambda: 1,
-            getDevice=lambda: 0,
-            getDeviceProperties=lambda i: {"name": b"Fake GPU"},
-            memGetInfo=lambda: (3 * GIB, 8 * GIB),
-            CUDARuntimeError=FakeCUDARuntimeError,
-        ),
-        memory=types.SimpleNamespace(OutOfMemoryError=FakeOutOfMemoryError),
-        get_current_stream=lambda: types.SimpleNamespace(synchronize=lambda: None),
-    )
-    vars(cp.cuda.runtime).update(runtime)
-    for name in ("add", "multiply", "maximum", "matmul", "where", "exp", "zeros", "ones", "empty", "full"):
-        setattr(cp, name, device_only(name))
-    cp.asarray = lambda data, dtype=None: on_device(np.asarray(data, dtype))
-    cp.asnumpy = lambda x: np.array(x).view(np.ndarray)
-    cp.from_dlpack = lambda x: on_device(np.asarray(x.data))
-    cp.get_default_memory_pool = lambda: types.SimpleNamespace(
-        used_bytes=lambda: 1_234_567, total_bytes=lambda: 2_345_678
-    )
-    cp.ElementwiseKernel = cp.ReductionKernel = fake_kernel(cp)
-    return cp
-
-
-def cuda_error(message: str):
-    def fail(*args, **kwargs):
-        raise FakeCUDARuntimeError(message)
-
-    return fail
 
 
 @pytest.fixture
@@ -426,18 +331,20 @@ def test_fused_kernels_match_numpy(gpu, shape, op):
 
 
 @pytest.mark.gpu
+@pytest.mark.parametrize("n_L", [1, 2, 10])
 @pytest.mark.parametrize("m", [1, 5, 1000, 100_003])
-def test_cross_entropy_is_one_reduction_to_a_0d_device_array(gpu, cp, m):
+def test_cross_entropy_is_one_reduction_to_a_0d_device_array(gpu, cp, m, n_L):
     rng = np.random.default_rng(m)
-    AL = rng.uniform(0, 1, (1, m)).astype(gpu.dtype)
+    AL = rng.uniform(0, 1, (n_L, m)).astype(gpu.dtype)
     AL[0, :2] = [0.0, 1.0][:m]  # clipped, stays finite
-    Y = (rng.random((1, m)) < 0.5).astype(gpu.dtype)
+    Y = (rng.random((n_L, m)) < 0.5).astype(gpu.dtype)
     cost = gpu.binary_cross_entropy(gpu.asarray(AL), gpu.asarray(Y))
     assert isinstance(cost, cp.ndarray) and cost.shape == ()
-    expected = same_dtype_numpy(gpu).binary_cross_entropy(AL, Y)
+    expected = same_dtype_numpy(gpu).binary_cross_entropy(AL, Y)  # summed over units, divided by m
     value = gpu.item(cost)
     assert isinstance(value, float) and np.isfinite(value)
-    assert abs(value - float(expected)) <= 64 * (np.log2(m) + 4) * np.finfo(gpu.dtype).eps * (abs(value) + 1)
+    bound = 64 * (np.log2(n_L * m) + 4) * np.finfo(gpu.dtype).eps * (abs(value) + 1)
+    assert abs(value - float(expected)) <= bound
 
 
 @pytest.mark.gpu
@@ -511,3 +418,10 @@ def test_absurd_allocation_is_a_memory_error_naming_the_size(gpu, cp):
         gpu.zeros((10**8, 10**8))
     assert isinstance(info.value.__cause__, cp.cuda.memory.OutOfMemoryError)
     assert gpu.item(gpu.sum(gpu.ones((3, 3)))) == 9.0  # and the device is still fine afterwards
+
+
+def test_sgd_update_rejects_a_broadcastable_gradient_before_any_kernel(fake_be):
+    be, cp = fake_be
+    with pytest.raises(ValueError, match=r"grad has shape \(1, 3\) but param has shape \(2, 3\)"):
+        be.sgd_update_(be.ones((2, 3)), be.ones((1, 3)), 0.1)
+    assert cp.built_kernels == []

@@ -280,9 +280,23 @@ def test_kernels_are_cached_on_disk_and_reused(tmp_path):
     assert first.returncode == 0, first.stderr
     assert first.stdout.split() == ["0", "1"]  # compiled here
     assert list(tmp_path.rglob("*.nbi")) and list(tmp_path.rglob("*.nbc"))
+    notice = f"xnn: compiling numba kernels (first run only, cached in {tmp_path}"
+    assert first.stderr.count("compiling numba kernels") == 1 and notice in first.stderr, first.stderr
     second = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
     assert second.returncode == 0, second.stderr
     assert second.stdout.split() == ["1", "0"]  # loaded from the cache, not compiled
+    assert "compiling" not in second.stderr, second.stderr  # a cache hit says nothing
+
+
+def test_compiling_other_code_is_not_announced(tmp_path):
+    code = """
+        import numba, backends
+        backends.get_backend("numba", "float64")
+        print(numba.njit(lambda x: x + 1)(1))
+    """
+    done = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
+    assert done.returncode == 0 and done.stdout.split() == ["2"], done.stderr
+    assert "compiling" not in done.stderr, done.stderr
 
 
 def test_missing_numba_raises_backend_unavailable_with_the_fix():

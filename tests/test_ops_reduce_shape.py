@@ -117,7 +117,8 @@ def test_creation_and_transfer(be):
     x = be.asarray([[1.5, 2.0]])
     assert be.to_numpy(x).dtype == be.dtype
     c = be.copy(x)
-    be.sgd_update_(c, be.ones((1, 2)), 1.0)
+    c = be.sgd_update_(c, be.ones((1, 2)), 1.0)
+    assert_close(be, c, np.array([[0.5, 1.0]], be.dtype))
     assert_close(be, x, np.array([[1.5, 2.0]], be.dtype))  # the copy was independent
     assert be.to_numpy(be.astype(x, "float64")).dtype == np.float64
     assert be.item(be.sum(x)) == pytest.approx(3.5)
