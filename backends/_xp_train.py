@@ -24,7 +24,7 @@ def momentum_update_(xp: Any, param: Array, grad: Array, v: Array, lr: float, be
     """v = beta v + (1 - beta) grad; param -= lr v, in place. Returns (param, v)."""
     grad = prepare_update(xp, "momentum_update_", param, grad, v=v)
     t = param.dtype.type
-    tmp = xp.multiply(grad, t(1.0 - beta))
+    tmp = xp.multiply(grad, t(1.0 - beta), out=xp.empty(param.shape, param.dtype))
     v *= t(beta)
     v += tmp
     xp.multiply(v, t(lr), out=tmp)
@@ -37,7 +37,7 @@ def rmsprop_update_(xp: Any, param: Array, grad: Array, s: Array, lr: float, bet
     """s = beta s + (1 - beta) grad**2; param -= lr grad / (sqrt(s) + epsilon), in place."""
     grad = prepare_update(xp, "rmsprop_update_", param, grad, s=s)
     t = param.dtype.type
-    tmp = xp.multiply(grad, grad)
+    tmp = xp.multiply(grad, grad, out=xp.empty(param.shape, param.dtype))
     tmp *= t(1.0 - beta)
     s *= t(beta)
     s += tmp
@@ -55,7 +55,7 @@ def adam_update_(xp: Any, param: Array, grad: Array, v: Array, s: Array, lr: flo
     """Adam step `step` >= 1, bias-corrected, epsilon after the square root, in place."""
     grad = prepare_update(xp, "adam_update_", param, grad, v=v, s=s)
     t = param.dtype.type
-    tmp = xp.multiply(grad, t(1.0 - beta1))
+    tmp = xp.multiply(grad, t(1.0 - beta1), out=xp.empty(param.shape, param.dtype))
     v *= t(beta1)
     v += tmp
     xp.multiply(grad, grad, out=tmp)
