@@ -6,23 +6,25 @@ arrays' dtype. The update formulas are the base class's, in its order of operati
 still contract a multiply-add into an FMA: a rounding, within the tests' ulps). Softmax reads a
 column three times (max, exp-and-sum, scale): adjacent threads read adjacent columns, so every read
 is coalesced, and the second and third hit cache for the class counts networks use.
+
+Every function takes `cp`, the backend's cupy module (`CupyBackend.xp`), and this module holds no
+cupy state of its own: it never imports cupy, and kernels are cached per (cp, name). A test that
+swaps in a fake cupy and re-imports the backend therefore never leaves a stale binding here.
 """
 
 from __future__ import annotations
 
 import functools
+import importlib
 import math
 from typing import Any
 
-import cupy
 import numpy as np
 
 from backends._base import bce_epsilon
-from backends._cupy_kernels import PREAMBLE, out_of_memory, raise_if_host
 from backends._shapes import normalize_axes
 from backends._train_checks import prepare_update
 
-OutOfMemoryError = cupy.cuda.memory.OutOfMemoryError
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 # name: (in_params, out_params, body). Outputs that are also read (param, v, s) update in place.
@@ -73,37 +75,45 @@ CCE_PARAMS = "T AL, T Y, T lo, T scale"
 _CCE_TERM = "scale * (Y * log(xnn_clip(AL, lo, T(1))))"
 
 
+def _helpers() -> Any:
+    """The cupy backend's helper module as currently imported (preamble, boundary errors)."""
+    return importlib.import_module("backends._cupy_kernels")  # the current one: see the module docstring
+
+
 @functools.cache
-def elementwise(name: str) -> Any:
-    """Kernel `name` of ELEMENTWISE or COLUMNWISE, built once."""
+def elementwise(cp: Any, name: str) -> Any:
+    """Kernel `name` of ELEMENTWISE or COLUMNWISE, built once per cupy module."""
     in_params, out_params, body = ELEMENTWISE[name] if name in ELEMENTWISE else COLUMNWISE[name]
-    return cupy.ElementwiseKernel(in_params, out_params, body, f"xnn_{name}", preamble=PREAMBLE)
+    return cp.ElementwiseKernel(in_params, out_params, body, f"xnn_{name}", preamble=_helpers().PREAMBLE)
 
 
 @functools.cache
-def categorical_cross_entropy_kernel() -> Any:
+def categorical_cross_entropy_kernel(cp: Any) -> Any:
     """-sum(Y log clip(AL, lo, 1)) / m as one reduction to a 0-d array."""
-    return cupy.ReductionKernel(
-        CCE_PARAMS, "T cost", _CCE_TERM, "a + b", "cost = a", "0", "xnn_cce", preamble=PREAMBLE
+    preamble = _helpers().PREAMBLE
+    return cp.ReductionKernel(
+        CCE_PARAMS, "T cost", _CCE_TERM, "a + b", "cost = a", "0", "xnn_cce", preamble=preamble
     )
 
 
-def launch(op: str, kernel: Any, args: dict[str, Any], shape: Any, dtype: Any, **options: Any) -> Any:
+def launch(
+    cp: Any, op: str, kernel: Any, args: dict[str, Any], shape: Any, dtype: Any, **options: Any
+) -> Any:
     """kernel(*args), with host arrays and out-of-memory turned into errors that name the fix."""
     try:
         return kernel(*args.values(), **options)
     except TypeError as e:
-        raise_if_host(e, op, **args)
+        _helpers().raise_if_host(e, op, **args)
         raise
-    except OutOfMemoryError as e:
-        raise out_of_memory(op, shape, dtype) from e
+    except cp.cuda.memory.OutOfMemoryError as e:
+        raise _helpers().out_of_memory(op, shape, dtype) from e
 
 
-def require_device(op: str, **arrays: Any) -> None:
+def require_device(cp: Any, op: str, **arrays: Any) -> None:
     """A TypeError naming the first argument that is not a cupy array (cupy would copy it silently)."""
     for name, a in arrays.items():
-        if not isinstance(a, cupy.ndarray):
-            raise_if_host(TypeError(f"{type(a)} is not a cupy.ndarray"), op, **{name: a})
+        if not isinstance(a, cp.ndarray):
+            _helpers().raise_if_host(TypeError(f"{type(a)} is not a cupy.ndarray"), op, **{name: a})
 
 
 def _floats(*arrays: Any) -> bool:
@@ -111,81 +121,82 @@ def _floats(*arrays: Any) -> bool:
     return arrays[0].dtype in FLOATS and all(a.dtype == arrays[0].dtype for a in arrays)
 
 
-def update(op: str, param: Any, grad: Any, states: dict[str, Any], *scalars: float) -> tuple | None:
+def update(cp: Any, op: str, param: Any, grad: Any, states: dict[str, Any], *scalars: float) -> tuple | None:
     """An in-place update kernel on param and its states: (param, *states), or None for other dtypes."""
-    require_device(op, param=param, grad=grad, **states)
-    grad = prepare_update(cupy, op, param, grad, **states)
+    require_device(cp, op, param=param, grad=grad, **states)
+    grad = prepare_update(cp, op, param, grad, **states)
     if not _floats(param, *states.values()):
         return None
     t = param.dtype.type
     names = ELEMENTWISE[op][0].replace("T ", "").split(", ")[1:]
     args = {"grad": grad.astype(param.dtype, copy=False), **dict(zip(names, map(t, scalars), strict=True))}
-    launch(op, elementwise(op), {**args, "param": param, **states}, param.shape, param.dtype)
+    launch(cp, op, elementwise(cp, op), {**args, "param": param, **states}, param.shape, param.dtype)
     return (param, *states.values())
 
 
-def momentum_update_(param, grad, v, lr, beta):
-    return update("momentum_update_", param, grad, {"v": v}, lr, beta, 1.0 - beta)
+def momentum_update_(cp, param, grad, v, lr, beta):
+    return update(cp, "momentum_update_", param, grad, {"v": v}, lr, beta, 1.0 - beta)
 
 
-def rmsprop_update_(param, grad, s, lr, beta, epsilon):
-    return update("rmsprop_update_", param, grad, {"s": s}, lr, beta, 1.0 - beta, epsilon)
+def rmsprop_update_(cp, param, grad, s, lr, beta, epsilon):
+    return update(cp, "rmsprop_update_", param, grad, {"s": s}, lr, beta, 1.0 - beta, epsilon)
 
 
-def adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t):
+def adam_update_(cp, param, grad, v, s, lr, beta1, beta2, epsilon, t):
     scalars = (lr, beta1, 1.0 - beta1, beta2, 1.0 - beta2, 1.0 - beta1**t, 1.0 - beta2**t, epsilon)
-    return update("adam_update_", param, grad, {"v": v, "s": s}, *scalars)
+    return update(cp, "adam_update_", param, grad, {"v": v, "s": s}, *scalars)
 
 
-def _columnwise(op: str, **arrays: Any) -> Any:
+def _columnwise(cp: Any, op: str, **arrays: Any) -> Any:
     """Kernel `op` over axis 0 of same-shape (C, ...) arrays, one thread per column; None if unsuited."""
-    require_device(op, **arrays)
+    require_device(cp, op, **arrays)
     shapes = {a.shape for a in arrays.values()}
     shape = shapes.pop()
     if shapes or not shape or shape[0] == 0 or not _floats(*arrays.values()):
         return None
-    flat = {k: cupy.ascontiguousarray(a).reshape(shape[0], -1) for k, a in arrays.items()}
+    flat = {k: cp.ascontiguousarray(a).reshape(shape[0], -1) for k, a in arrays.items()}
     rows, cols = flat["Z"].shape
-    S = cupy.empty((rows, cols), flat["Z"].dtype)
+    S = cp.empty((rows, cols), flat["Z"].dtype)
     if S.size:
         args = {**flat, "rows": rows, "cols": cols, "S": S}
-        launch(op, elementwise(op), args, shape, S.dtype, size=cols)
+        launch(cp, op, elementwise(cp, op), args, shape, S.dtype, size=cols)
     return S.reshape(shape)
 
 
-def softmax(Z: Any) -> Any:
-    return _columnwise("softmax", Z=Z)
+def softmax(cp: Any, Z: Any) -> Any:
+    return _columnwise(cp, "softmax", Z=Z)
 
 
-def softmax_backward(dA: Any, Z: Any) -> Any:
-    return _columnwise("softmax_backward", dA=dA, Z=Z)
+def softmax_backward(cp: Any, dA: Any, Z: Any) -> Any:
+    return _columnwise(cp, "softmax_backward", dA=dA, Z=Z)
 
 
-def categorical_cross_entropy(AL: Any, Y: Any, dtype: Any) -> Any:
+def categorical_cross_entropy(cp: Any, AL: Any, Y: Any, dtype: Any) -> Any:
     """0-d -sum(Y log clip(AL, eps, 1)) / m in one reduction kernel; None for other shapes/dtypes."""
-    require_device("categorical_cross_entropy", AL=AL, Y=Y)
+    require_device(cp, "categorical_cross_entropy", AL=AL, Y=Y)
     if AL.shape != Y.shape or not AL.shape or AL.shape[-1] == 0 or not _floats(AL, Y):
         return None
     t = AL.dtype.type
     args = {"AL": AL, "Y": Y, "lo": t(bce_epsilon(dtype)), "scale": t(-1.0 / AL.shape[-1])}
-    return launch("categorical_cross_entropy", categorical_cross_entropy_kernel(), args, (), AL.dtype)
+    kernel = categorical_cross_entropy_kernel(cp)
+    return launch(cp, "categorical_cross_entropy", kernel, args, (), AL.dtype)
 
 
-def dropout_mask(shape: Any, keep_prob: float, seed: int, dtype: Any) -> Any:
+def dropout_mask(cp: Any, shape: Any, keep_prob: float, seed: int, dtype: Any) -> Any:
     """1/keep_prob where a device uniform draw < keep_prob, else 0: cupy.random, not numpy's stream."""
     t = np.dtype(dtype).type
     try:
-        u = cupy.random.default_rng(seed).random(shape, dtype=dtype)
-    except OutOfMemoryError as e:
-        raise out_of_memory("dropout_mask", shape, dtype) from e
+        u = cp.random.default_rng(seed).random(shape, dtype=dtype)
+    except cp.cuda.memory.OutOfMemoryError as e:
+        raise _helpers().out_of_memory("dropout_mask", shape, dtype) from e
     args = {"keep": t(keep_prob), "scale": t(1.0 / keep_prob), "u": u}
-    launch("dropout_mask", elementwise("dropout_mask"), args, shape, dtype)
+    launch(cp, "dropout_mask", elementwise(cp, "dropout_mask"), args, shape, dtype)
     return u
 
 
-def check_take_indices(shape: tuple[int, ...], indices: Any, axis: int) -> None:
+def check_take_indices(cp: Any, shape: tuple[int, ...], indices: Any, axis: int) -> None:
     """IndexError for host indices outside [-n, n) (cupy.take would wrap them around silently)."""
-    if isinstance(indices, cupy.ndarray):
+    if isinstance(indices, cp.ndarray):
         return  # checking device indices would cost a sync: they are taken as cupy takes them
     idx = np.asarray(indices, dtype=np.intp)
     axis = normalize_axes("take", axis, len(shape))[0]
