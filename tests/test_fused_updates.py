@@ -175,6 +175,7 @@ def test_ten_adam_steps_match_torch(be):
 def test_composed_default_is_still_the_base_formula(np_be):
     p, g, v, s = oracle.update_inputs((3, 3), 11, np.float64)
     expected = oracle.adam(p, g, v, s)
-    got = Backend.adam_update_(np_be, p, g, v, s, oracle.LR, oracle.BETA1, oracle.BETA2, oracle.EPS, oracle.STEP)
+    hyper = (oracle.LR, oracle.BETA1, oracle.BETA2, oracle.EPS, oracle.STEP)
+    got = Backend.adam_update_(np_be, p, g, v, s, *hyper)
     for out, want in zip(got, expected, strict=True):
         np.testing.assert_allclose(out, want, rtol=1e-14)

@@ -83,6 +83,7 @@ def update_inputs(shape, seed, dtype):
 
 def update_scale(p, g, v, s):
     """The size of every term an update adds: errors are ulps of this, not of a cancelled result."""
-    p, g, v, s = (np.where(np.isfinite(x), np.abs(x), 0.0) for x in f64(p, g, v, s))  # nan, inf: checked apart
+    # nan and inf positions are compared apart; they add nothing to the scale
+    p, g, v, s = (np.where(np.isfinite(x), np.abs(x), 0.0) for x in f64(p, g, v, s))
     with np.errstate(over="ignore"):
         return p + g + v + s + g * g + 1.0
