@@ -188,6 +188,56 @@ class CupyBackend(NumpyBackend):
         self._launch("sgd_update_", grad, param.dtype.type(lr), param)
         return param
 
+    # -- training ops as fused kernels (backends._cupy_train_kernels), imported here to keep this
+    # block whole; None means compose instead. argmax is NumpyBackend's (cupy.argmax).
+    from backends import _cupy_train_kernels as _cupy_train
+
+    def softmax(self, Z: Array) -> Array:
+        S = self._cupy_train.softmax(self.xp, Z)
+        return super().softmax(Z) if S is None else S
+
+    def softmax_backward(self, dA: Array, Z: Array) -> Array:
+        dZ = self._cupy_train.softmax_backward(self.xp, dA, Z)
+        return super().softmax_backward(dA, Z) if dZ is None else dZ
+
+    def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        cost = self._cupy_train.categorical_cross_entropy(self.xp, AL, Y, self.dtype)
+        return super().categorical_cross_entropy(AL, Y) if cost is None else cost
+
+    def momentum_update_(
+        self, param: Array, grad: Array, v: Array, lr: float, beta: float
+    ) -> tuple[Array, Array]:
+        out = self._cupy_train.momentum_update_(self.xp, param, grad, v, lr, beta)
+        return super().momentum_update_(param, grad, v, lr, beta) if out is None else out
+
+    def rmsprop_update_(
+        self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
+    ) -> tuple[Array, Array]:
+        out = self._cupy_train.rmsprop_update_(self.xp, param, grad, s, lr, beta, epsilon)
+        return super().rmsprop_update_(param, grad, s, lr, beta, epsilon) if out is None else out
+
+    def adam_update_(
+        self,
+        param: Array,
+        grad: Array,
+        v: Array,
+        s: Array,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        t: int,
+    ) -> tuple[Array, Array, Array]:
+        out = self._cupy_train.adam_update_(self.xp, param, grad, v, s, lr, beta1, beta2, epsilon, t)
+        return super().adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t) if out is None else out
+
+    def dropout_mask(self, shape: Shape, keep_prob: float, seed: int) -> Array:
+        return self._cupy_train.dropout_mask(self.xp, shape, keep_prob, seed, self.dtype)
+
+    def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
+        self._cupy_train.check_take_indices(self.xp, x.shape, indices, axis)
+        return super().take(x, indices, axis)
+
 
 def _probe_device(dtype: np.dtype) -> tuple[int, str]:
     """(device id, name) once a tiny array and kernel ran; BackendUnavailableError if they cannot."""

@@ -225,3 +225,53 @@ class NumbaBackend(HostStorage):
         check_update("sgd_update_", param, grad)
         ops.sgd_update(param, self._float(grad), lr)
         return param
+
+    # -- training ops, one fused kernel each (backends._numba_train); None means compose instead --
+    from backends import _numba_train_ops as _numba_train
+
+    def softmax(self, Z: Array) -> Array:
+        S = self._numba_train.softmax(Z)
+        return super().softmax(Z) if S is None else S
+
+    def softmax_backward(self, dA: Array, Z: Array) -> Array:
+        dZ = self._numba_train.softmax_backward(dA, Z)
+        return super().softmax_backward(dA, Z) if dZ is None else dZ
+
+    def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        cost = self._numba_train.categorical_cross_entropy(AL, Y, bce_epsilon(self.dtype))
+        return super().categorical_cross_entropy(AL, Y) if cost is None else cost
+
+    def momentum_update_(
+        self, param: Array, grad: Array, v: Array, lr: float, beta: float
+    ) -> tuple[Array, Array]:
+        out = self._numba_train.momentum_update_(param, grad, v, lr, beta)
+        return super().momentum_update_(param, grad, v, lr, beta) if out is None else out
+
+    def rmsprop_update_(
+        self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
+    ) -> tuple[Array, Array]:
+        out = self._numba_train.rmsprop_update_(param, grad, s, lr, beta, epsilon)
+        return super().rmsprop_update_(param, grad, s, lr, beta, epsilon) if out is None else out
+
+    def adam_update_(
+        self,
+        param: Array,
+        grad: Array,
+        v: Array,
+        s: Array,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        t: int,
+    ) -> tuple[Array, Array, Array]:
+        out = self._numba_train.adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t)
+        return super().adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t) if out is None else out
+
+    def argmax(self, x: Array, axis: int = 0) -> Array:
+        picks = self._numba_train.argmax(x, axis)
+        return super().argmax(x, axis) if picks is None else picks
+
+    def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
+        out = self._numba_train.take(x, indices, axis)
+        return super().take(x, indices, axis) if out is None else out

@@ -238,3 +238,40 @@ class NumpyBackend(Backend):
         check_update("sgd_update_", param, grad)
         param -= param.dtype.type(lr) * grad
         return param
+
+    # -- training ops with in-place ufuncs (backends._xp_train), imported here to keep this block whole
+    from backends import _xp_train
+
+    def softmax(self, Z: Array) -> Array:
+        if Z.dtype.kind != "f":
+            return super().softmax(Z)
+        return self._xp_train.softmax(self.xp, Z)
+
+    def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        if AL.dtype.kind != "f" or AL.shape != Y.shape:
+            return super().categorical_cross_entropy(AL, Y)
+        return self._xp_train.categorical_cross_entropy(self.xp, AL, Y, self.dtype)
+
+    def momentum_update_(
+        self, param: Array, grad: Array, v: Array, lr: float, beta: float
+    ) -> tuple[Array, Array]:
+        return self._xp_train.momentum_update_(self.xp, param, grad, v, lr, beta)
+
+    def rmsprop_update_(
+        self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
+    ) -> tuple[Array, Array]:
+        return self._xp_train.rmsprop_update_(self.xp, param, grad, s, lr, beta, epsilon)
+
+    def adam_update_(
+        self,
+        param: Array,
+        grad: Array,
+        v: Array,
+        s: Array,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        t: int,
+    ) -> tuple[Array, Array, Array]:
+        return self._xp_train.adam_update_(self.xp, param, grad, v, s, lr, beta1, beta2, epsilon, t)

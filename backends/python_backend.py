@@ -276,3 +276,51 @@ class PythonBackend(HostStorage):
         for i, g in enumerate(grad.ravel().tolist()):
             param.flat[i] = values[i] - lr * g  # .flat writes through any memory layout
         return param
+
+    # -- training ops as loops (backends._python_train), imported here to keep this block whole --
+    from backends import _python_train
+
+    def softmax(self, Z: Array) -> Array:
+        if Z.ndim == 0 or Z.shape[0] == 0:
+            return super().softmax(Z)
+        return self._python_train.softmax(Z)
+
+    def softmax_backward(self, dA: Array, Z: Array) -> Array:
+        if dA.shape != Z.shape or Z.ndim == 0 or Z.shape[0] == 0:
+            return super().softmax_backward(dA, Z)
+        return self._python_train.softmax_backward(dA, Z)
+
+    def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        if AL.shape != Y.shape or AL.ndim == 0:
+            return super().categorical_cross_entropy(AL, Y)
+        return self._python_train.categorical_cross_entropy(AL, Y, self.dtype)
+
+    def momentum_update_(
+        self, param: Array, grad: Array, v: Array, lr: float, beta: float
+    ) -> tuple[Array, Array]:
+        return self._python_train.momentum_update_(param, grad, v, lr, beta)
+
+    def rmsprop_update_(
+        self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
+    ) -> tuple[Array, Array]:
+        return self._python_train.rmsprop_update_(param, grad, s, lr, beta, epsilon)
+
+    def adam_update_(
+        self,
+        param: Array,
+        grad: Array,
+        v: Array,
+        s: Array,
+        lr: float,
+        beta1: float,
+        beta2: float,
+        epsilon: float,
+        t: int,
+    ) -> tuple[Array, Array, Array]:
+        return self._python_train.adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t)
+
+    def argmax(self, x: Array, axis: int = 0) -> Array:
+        return self._python_train.argmax(x, axis)
+
+    def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
+        return self._python_train.take(x, indices, axis)

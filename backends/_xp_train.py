@@ -1,0 +1,89 @@
+"""NumpyBackend's training ops written against `xp` with in-place ufuncs (`out=`): each update
+allocates one temporary of the parameter's size and writes param and its state where they lie.
+
+The formulas are the base class's, in its order of operations, except where a scalar factor is
+folded (Adam's lr / (1 - beta1**t)): a rounding or two, never a different result.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from backends._base import bce_epsilon
+from backends._train_checks import prepare_update
+
+Array = Any
+# inf and nan propagate as in the composed formulas; NumPy's warnings about them are noise here
+quiet = np.errstate(over="ignore", invalid="ignore", divide="ignore")
+
+
+@quiet
+def momentum_update_(xp: Any, param: Array, grad: Array, v: Array, lr: float, beta: float):
+    """v = beta v + (1 - beta) grad; param -= lr v, in place. Returns (param, v)."""
+    grad = prepare_update(xp, "momentum_update_", param, grad, v=v)
+    t = param.dtype.type
+    tmp = xp.multiply(grad, t(1.0 - beta), out=xp.empty(param.shape, param.dtype))
+    v *= t(beta)
+    v += tmp
+    xp.multiply(v, t(lr), out=tmp)
+    param -= tmp
+    return param, v
+
+
+@quiet
+def rmsprop_update_(xp: Any, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float):
+    """s = beta s + (1 - beta) grad**2; param -= lr grad / (sqrt(s) + epsilon), in place."""
+    grad = prepare_update(xp, "rmsprop_update_", param, grad, s=s)
+    t = param.dtype.type
+    tmp = xp.multiply(grad, grad, out=xp.empty(param.shape, param.dtype))
+    tmp *= t(1.0 - beta)
+    s *= t(beta)
+    s += tmp
+    xp.sqrt(s, out=tmp)
+    tmp += t(epsilon)
+    xp.divide(grad, tmp, out=tmp)
+    tmp *= t(lr)
+    param -= tmp
+    return param, s
+
+
+@quiet
+def adam_update_(xp: Any, param: Array, grad: Array, v: Array, s: Array, lr: float, beta1: float,
+                 beta2: float, epsilon: float, step: int):  # fmt: skip
+    """Adam step `step` >= 1, bias-corrected, epsilon after the square root, in place."""
+    grad = prepare_update(xp, "adam_update_", param, grad, v=v, s=s)
+    t = param.dtype.type
+    tmp = xp.multiply(grad, t(1.0 - beta1), out=xp.empty(param.shape, param.dtype))
+    v *= t(beta1)
+    v += tmp
+    xp.multiply(grad, grad, out=tmp)
+    tmp *= t(1.0 - beta2)
+    s *= t(beta2)
+    s += tmp
+    xp.divide(s, t(1.0 - beta2**step), out=tmp)
+    xp.sqrt(tmp, out=tmp)
+    tmp += t(epsilon)
+    xp.divide(v, tmp, out=tmp)
+    tmp *= t(lr / (1.0 - beta1**step))
+    param -= tmp
+    return param, v, s
+
+
+@quiet
+def softmax(xp: Any, Z: Array) -> Array:
+    """exp(Z - max) / sum over axis 0, with one (C, m) array: each step writes into it."""
+    A = xp.subtract(Z, xp.max(Z, axis=0, keepdims=True))
+    xp.exp(A, out=A)
+    A /= xp.sum(A, axis=0, keepdims=True)
+    return A
+
+
+@quiet
+def categorical_cross_entropy(xp: Any, AL: Array, Y: Array, dtype: Any) -> Array:
+    """-sum(Y log clip(AL, eps, 1)) / m, eps for the backend's dtype, with one temporary."""
+    terms = xp.clip(AL, bce_epsilon(dtype), 1.0)
+    xp.log(terms, out=terms)
+    terms *= Y
+    return -(xp.sum(terms) / AL.shape[-1])
