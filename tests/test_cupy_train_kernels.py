@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 import train_oracle as oracle
 from cuda_on_host import CXX, elementwise_kernel, reduction_kernel
+from fake_cupy import FakeDeviceArray, device_only, fake_cupy, on_device, reject_host
 from helpers import assert_close, host
-from test_cupy_backend import FakeDeviceArray, device_only, fake_cupy, on_device, reject_host
 
 import backends
 from backends._base import bce_epsilon
