@@ -34,7 +34,7 @@ class Dropout:
         self.generator = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(DROPOUT_STREAM,)))
 
     def masks(self, be: Backend, m: int) -> list[Any]:
-        """Masks (n[l], m) for l = 1..L-1 as backend arrays (None where keep_prob is 1)."""
+        """Masks (n[l], m) for l = 1..L as backend arrays: None where keep_prob is 1 and for the output."""
         out: list[Any] = []
         for n, p in zip(self.hidden_dims, self.keep_prob, strict=True):
             if p == 1.0:
@@ -43,4 +43,5 @@ class Dropout:
                 out.append(be.dropout_mask((n, m), p, int(self.generator.integers(2**63 - 1))))
             else:
                 out.append(be.asarray(host_mask(self.generator, (n, m), p)))
+        out.append(None)  # the output layer never drops
         return out

@@ -28,6 +28,12 @@ def grad_keys(L: int) -> tuple[tuple[str, str], ...]:
     return tuple((f"dW{layer}", f"db{layer}") for layer in range(1, L + 1))
 
 
+@lru_cache(maxsize=64)
+def no_masks(L: int) -> tuple[None, ...]:
+    """(None,) * L: forward without dropout."""
+    return (None,) * L
+
+
 def to_backend(be: Backend, params: dict) -> dict:
     """Host parameters {"W1": ndarray, ...} as the backend's arrays in its dtype."""
     return {key: be.asarray(value) for key, value in params.items()}
@@ -43,21 +49,19 @@ def forward(
 ) -> tuple[Array, list[Cache]]:
     """(AL, caches): A[l] = g[l](W[l] A[l-1] + b[l]), l = 1..L. X (n_x, m) -> AL (n_L, m).
 
-    masks: inverted-dropout masks (n[l], m) for the hidden layers (None entries keep every unit),
-    multiplied into A[l] so that the next layer, and backward, see the dropped activations.
+    masks: one per layer, inverted-dropout masks (n[l], m) multiplied into A[l] so that the next layer,
+    and backward, see the dropped activations; None entries (always the output layer's) keep every unit.
     """
+    L = len(activations)
     caches = []
     A = X
-    last = len(activations) - 1
-    for layer, ((kW, kb), activation) in enumerate(
-        zip(layer_keys(len(activations)), activations, strict=True)
-    ):
+    for (kW, kb), activation, mask in zip(layer_keys(L), activations, masks or no_masks(L), strict=True):
         W = params[kW]
         Z = be.linear_forward(W, A, params[kb])
         caches.append((A, W, Z))
         A = be.activation_forward(Z, activation, slope)
-        if masks and layer < last and masks[layer] is not None:
-            A = be.multiply(A, masks[layer])
+        if mask is not None:
+            A = be.multiply(A, mask)
     return A, caches
 
 
