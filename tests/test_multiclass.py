@@ -155,6 +155,16 @@ def test_predict_before_any_labels_gives_indices_and_classes_can_be_set():
         xnn.Network([4, 1]).classes_ = [0, 1]
 
 
+def test_one_example_and_boolean_labels():
+    X, y = blobs(C=3, m=12)
+    single = xnn.Network([4, 3], output="softmax", dtype="float64")
+    costs = single.fit(X[:, :1], np.eye(3)[:, [2]], 0.5, 3, progress=False)  # one-hot (C, 1)
+    assert costs[-1] < costs[0] and single.predict(X[:, :1]).tolist() == [[2]]
+    binary = xnn.Network([4, 2], output="softmax")
+    binary.fit(X, y == 1, 0.1, 2, progress=False)
+    assert binary.classes_.tolist() == [False, True] and binary.predict(X).dtype == bool
+
+
 X4, Y4 = blobs(C=3, m=12)
 
 

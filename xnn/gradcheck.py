@@ -110,7 +110,6 @@ def gradient_check(
 
 def check_network(net: Any, X: np.ndarray, Y: Any, epsilon: float = 1e-7) -> float:
     """gradient_check on a Network's current parameters, backend, architecture, lambd and labels."""
-    _refuse(net.be, net.keep_prob)
     Yb = net.inputs(X, Y)[1]
     return gradient_check(
         net.be,
@@ -122,4 +121,5 @@ def check_network(net: Any, X: np.ndarray, Y: Any, epsilon: float = 1e-7) -> flo
         net.slope,
         epsilon,
         net.lambd,
+        net.keep_prob,
     )

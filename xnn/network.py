@@ -152,18 +152,19 @@ class Network:
         """Y as a checked backend array (n_L, m): 0/1 labels for bce, one-hot through classes_ for softmax."""
         if self.is_classifier:
             return self.be.asarray(labels.one_hot(self._class_indices(Y, m), self.layer_dims[-1]))
-        host = host_matrix(
-            Y if isinstance(Y, np.ndarray) or not hasattr(Y, "shape") else self.be.to_numpy(Y), "Y"
-        )
+        host = host_matrix(self._host(Y), "Y")
         check_data_shapes((self.layer_dims[0], m), host.shape, self.layer_dims[0], self.layer_dims[-1])
         if self.loss == "bce":
             check_binary(host)
         return self.be.asarray(host)
 
+    def _host(self, Y: Any) -> Any:
+        """Labels as given when they are host data (numpy, lists), else the backend array copied out."""
+        return Y if isinstance(Y, np.ndarray) or not hasattr(Y, "shape") else self.be.to_numpy(Y)
+
     def _class_indices(self, Y: Any, m: int) -> np.ndarray:
         """Class indices (m,) of labels Y in any accepted form; the first labels seen set classes_."""
-        host = Y if isinstance(Y, np.ndarray) or not hasattr(Y, "shape") else self.be.to_numpy(Y)
-        idx, classes = labels.indices(host, self.layer_dims[-1], self._classes)
+        idx, classes = labels.indices(self._host(Y), self.layer_dims[-1], self._classes)
         if idx.size != m:
             raise ValueError(
                 f"Y has {idx.size} labels but X has {m} examples (columns); one label per column"

@@ -8,6 +8,7 @@ torch.optim.Adam). Every update is one fused backend op per parameter and uses t
 
 from __future__ import annotations
 
+import abc
 from functools import lru_cache
 from typing import Any
 
@@ -24,7 +25,7 @@ def param_grad_keys(L: int) -> tuple[tuple[str, str], ...]:
     return tuple((key, f"d{key}") for pair in model.layer_keys(L) for key in pair)
 
 
-class Optimizer:
+class Optimizer(abc.ABC):
     """Base: name, hyper-parameters, step count t and moment dicts {name: {param key: array}}."""
 
     name = ""
@@ -42,9 +43,9 @@ class Optimizer:
         settings = ", ".join(f"{k}={v:g}" for k, v in self.hyperparameters().items())
         return f"{type(self).__name__}({settings}) at t={self.t}"
 
+    @abc.abstractmethod
     def update(self, be: Backend, params: dict, grads: dict, learning_rate: float) -> dict:
         """One step: the updated params (use them: new arrays where the backend's are immutable)."""
-        raise NotImplementedError
 
     def _state(self, be: Backend, params: dict) -> tuple[dict[str, Any], ...]:
         """The moment dicts, created as zeros shaped like params on the first step."""
