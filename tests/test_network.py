@@ -92,9 +92,9 @@ class Spy(NumpyBackend):
         super().__init__(dtype="float32")
         self.calls: list[tuple] = []
 
-    def linear_backward(self, dZ, A_prev, W, need_dA_prev=True):
+    def linear_backward(self, dZ, A_prev, W, need_dA_prev=True, lambd=0.0):
         self.calls.append(("linear_backward", W.shape, need_dA_prev))
-        return super().linear_backward(dZ, A_prev, W, need_dA_prev)
+        return super().linear_backward(dZ, A_prev, W, need_dA_prev, lambd)
 
     def __getattribute__(self, name):
         if name in ("binary_cross_entropy", "binary_cross_entropy_backward", "sigmoid_backward", "item"):

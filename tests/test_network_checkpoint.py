@@ -50,9 +50,12 @@ def test_file_is_plain_npz_with_a_json_header(trained, tmp_path):
     path = tmp_path / "model.npz"
     trained.save(path)
     with np.load(path, allow_pickle=False) as archive:
-        assert sorted(archive.files) == ["W1", "W2", "W3", "__xnn__", "b1", "b2", "b3"]
+        assert sorted(archive.files) == [
+            *["W1", "W2", "W3", "__xnn__", "b1", "b2", "b3"],
+            *["history.cost", "history.learning_rate"],  # version 2: the training state too
+        ]
         header = json.loads(archive["__xnn__"].tobytes())
-    assert header["format"] == "xnn.network" and header["version"] == 1
+    assert header["format"] == "xnn.network" and header["version"] == 2
     assert header["layer_dims"] == [3, 5, 2, 1]
 
 

@@ -35,6 +35,9 @@ ARRAY_FUNCTIONS = {
     "_x",
     "_y",
     "inputs",
+    "l2_cost",
+    "_proba",
+    "masks",
 }
 ARRAY_NAME = re.compile(r"^d?(X|Y|W|b|Z|A|AL)(\d+|_\w+|b)?$")
 CONTAINER = re.compile(r"params|grads|caches|parameters")

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import backends
-from xnn import npz
+from xnn import checkpoint_state, npz
 from xnn.atomic import atomic_write, kind_of
 from xnn.errors import CheckpointError
 from xnn.validation import (
@@ -30,7 +30,8 @@ from xnn.validation import (
 )
 
 FORMAT = "xnn.network"
-VERSION = 1
+VERSION = 2  # 2: the training state too (optimizer, history, generators, lambd, keep_prob, classes)
+READABLE = (1, 2)
 META = "__xnn__"  # the archive member holding the JSON header as uint8 bytes
 MAX_META_BYTES = 1 << 20
 
@@ -47,8 +48,8 @@ def _seed(seed: Any) -> int | list[int] | None:
 
 
 def header(net: Any) -> dict:
-    """Everything needed to rebuild `net` besides its parameters."""
-    return {
+    """Everything needed to rebuild `net` and resume its training, besides its arrays."""
+    return checkpoint_state.header(net) | {
         "format": FORMAT,
         "version": VERSION,
         "layer_dims": net.layer_dims,
@@ -79,7 +80,8 @@ def save(net: Any, path: str | os.PathLike) -> None:
     params = net.parameters
     check_finite(params, path)
     meta = np.frombuffer(json.dumps(header(net)).encode(), dtype=np.uint8)
-    atomic_write(path, lambda f: np.savez(f, **{META: meta}, **params))
+    arrays = params | checkpoint_state.arrays(net)
+    atomic_write(path, lambda f: np.savez(f, **{META: meta}, **arrays))
 
 
 def expected_shapes(layer_dims: list[int]) -> dict[str, tuple[int, int]]:
@@ -121,10 +123,10 @@ def fields(meta: dict) -> dict:
 
 
 def _check_members(meta: dict, found: dict[str, npz.Member]) -> None:
-    """The stored arrays are exactly the header's W and b, with the header's shapes, as floats."""
+    """The stored parameters are exactly the header's W and b, with the header's shapes, as floats."""
     dims = meta["layer_dims"]
     expected = expected_shapes(dims)
-    stored = set(found) - {META}
+    stored = set(found) - {META} - set(checkpoint_state.state_names(found))
     if stored != set(expected):
         missing, extra = sorted(set(expected) - stored), sorted(stored - set(expected))
         raise ValueError(f"arrays differ from layer_dims {dims}: missing {missing}, extra {extra}")
@@ -135,6 +137,14 @@ def _check_members(meta: dict, found: dict[str, npz.Member]) -> None:
             )
         if found[key].dtype.kind != "f":
             raise ValueError(f"parameters[{key!r}] has dtype {found[key].dtype}, expected a float dtype")
+
+
+def _with_state(meta: dict, found: dict[str, npz.Member]) -> dict:
+    """The header with its version-2 fields validated, checked against the stored state arrays."""
+    dims = meta["layer_dims"]
+    meta = meta | checkpoint_state.fields(meta, len(dims) - 2, meta["activations"][-1], dims[-1])
+    checkpoint_state.check_arrays(meta, checkpoint_state.state_names(found), expected_shapes(dims))
+    return meta
 
 
 def _meta(zf: zipfile.ZipFile, found: dict[str, npz.Member]) -> Any:
@@ -152,9 +162,10 @@ def _check_tag(path: str, meta: Any) -> None:
     tag = meta.get("format") if isinstance(meta, dict) else None
     if tag != FORMAT:
         raise CheckpointError(f"{path!r} is not an xnn checkpoint: format tag {tag!r}, expected {FORMAT!r}")
-    if meta.get("version") != VERSION:
+    if meta.get("version") not in READABLE:
         raise CheckpointError(
-            f"{path!r} has checkpoint version {meta.get('version')!r}; this xnn reads version {VERSION}"
+            f"{path!r} has checkpoint version {meta.get('version')!r}; this xnn reads versions "
+            f"{', '.join(map(str, READABLE))}"
         )
 
 
@@ -180,6 +191,7 @@ def _validated(path: str, meta: Any, found: dict[str, npz.Member]) -> dict:
     try:
         meta = fields(meta)
         _check_members(meta, found)
+        meta = _with_state(meta, found)
     except (KeyError, TypeError, ValueError) as e:
         what = f"missing field {e}" if isinstance(e, KeyError) else str(e)
         raise CheckpointError(f"{path!r} is a damaged xnn checkpoint: {what}") from e
@@ -197,14 +209,15 @@ def _finite(path: str, params: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def read(path: str | os.PathLike) -> tuple[dict, dict[str, np.ndarray]]:
-    """(header, parameters) from a file written by save; CheckpointError for a damaged or foreign file."""
+    """(header, arrays) from a file written by save: the parameters and any training-state arrays;
+    CheckpointError for a damaged or foreign file."""
     path = os.fspath(path)
     _check_file(path)
     try:
         with zipfile.ZipFile(path) as zf:
             found = npz.members(zf)
             meta = _validated(path, _meta(zf, found), found)  # before any parameter is read
-            params = {key: npz.read(zf, found[key]) for key in expected_shapes(meta["layer_dims"])}
+            params = {key: npz.read(zf, member) for key, member in found.items() if key != META}
     except CheckpointError:
         raise
     except (ValueError, OSError, EOFError, zipfile.BadZipFile, UnicodeDecodeError, RecursionError) as e:
@@ -234,7 +247,8 @@ def _backend(path: str, backend: Any, dtype: Any) -> Any:
 def load(cls: Any, path: str | os.PathLike, backend: Any = None, dtype: Any = None) -> Any:
     """A `cls` (Network) rebuilt from `path`, on `backend`, in the saved dtype unless `dtype` is given."""
     path = os.fspath(path)
-    meta, params = read(path)
+    meta, arrays = read(path)
+    shapes = expected_shapes(meta["layer_dims"])
     net = cls(
         meta["layer_dims"],
         hidden=meta["activations"][:-1],
@@ -244,6 +258,13 @@ def load(cls: Any, path: str | os.PathLike, backend: Any = None, dtype: Any = No
         seed=meta["seed"],
         backend=_backend(path, backend, _dtype(backend, dtype, meta["dtype"])),
         slope=meta["slope"],
+        lambd=meta["lambd"],
+        keep_prob=meta["keep_prob"],
+        dropout_rng=meta["dropout_rng"],
     )
-    net.parameters = params
+    net.parameters = {key: arrays[key] for key in shapes}
+    try:
+        checkpoint_state.restore(net, meta, {k: v for k, v in arrays.items() if k not in shapes})
+    except ValueError as e:
+        raise CheckpointError(f"{path!r} is a damaged xnn checkpoint: {e}") from e
     return net

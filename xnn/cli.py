@@ -11,6 +11,7 @@ import numpy as np
 
 import backends
 from backends._base import ACTIVATIONS
+from xnn.cli_training import add_optimizer_options, add_regularisation_options, describe_training, fit_options
 from xnn.errors import MissingDependencyError, TrainingDivergedError
 from xnn.validation import INITS, LOSSES
 
@@ -62,6 +63,9 @@ examples:
   xnn train --dataset digits --layers 32 16 --hidden relu --learning-rate 0.1 --iterations 500
   xnn train --dataset breast_cancer --backend numba --dtype float64 --plot cost.png --save bc.npz
   xnn train --dataset h5:train_catvnoncat.h5 --layers 20 7 5 --iterations 2500
+  xnn train --dataset digits10 --optimizer adam --learning-rate 0.001 --batch-size 64 --iterations 100
+  xnn train --dataset moons --layers 5 2 --hidden relu --batch-size 64 --decay scheduled --save m.npz
+  xnn train --dataset moons --resume m.npz --iterations 500 --decay scheduled  # continues m.npz
   xnn info                                         # backends usable here, devices, threads, versions
 
 --layers lists the hidden layer sizes only: n_x comes from the data, and the output has 1 unit
@@ -126,15 +130,22 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     )
     net("--hidden", metavar="ACT", help="hidden activation, or one per layer (relu,tanh): " + ACTS)
     net("--output", metavar="ACT", help="output activation: sigmoid, linear (regression), softmax (classes)")
-    net("--loss", choices=LOSSES, help="default: bce for a sigmoid output, mse for linear")
+    net("--loss", choices=LOSSES, help="default: bce for sigmoid, cce for softmax, mse for linear")
     net("--init", choices=INITS, help="weight initialisation")
     net("--slope", type=float, default=0.01, metavar="A", help="leaky_relu slope for z < 0 (default 0.01)")
     fit = parser.add_argument_group("training").add_argument
-    fit("--learning-rate", type=float, metavar="LR", help="gradient descent step size")
+    fit("--learning-rate", type=float, metavar="LR", help="step size (the first one under --decay)")
     fit("--iterations", type=int, metavar="N", help="passes over the training set (epochs with --batch-size)")
     fit("--batch-size", type=int, metavar="M", help="mini-batch size (default: the whole training set)")
     fit("--print-every", type=int, default=100, metavar="N", help="iterations between cost reports (100)")
     fit("--quiet", action="store_true", help="no progress output, only the results")
+    fit(
+        "--resume",
+        metavar="NPZ",
+        help="continue training a network saved with --save (network options ignored)",
+    )
+    add_regularisation_options(parser)
+    add_optimizer_options(parser)
     where = parser.add_argument_group("backend").add_argument
     where("--backend", metavar="NAME", help=f"{' | '.join(backends.backend_names())} (default: XNN_BACKEND)")
     where("--dtype", choices=backends.DTYPES, help="float dtype (default: XNN_DTYPE, else float32)")
@@ -180,7 +191,19 @@ def build_network(args: argparse.Namespace, settings: dict[str, Any], dims: list
         backend=args.backend,
         dtype=args.dtype,
         slope=args.slope,
+        lambd=args.lambd,
+        keep_prob=args.keep_prob[0] if len(args.keep_prob) == 1 else args.keep_prob,
+        dropout_rng=args.dropout_rng,
     )
+
+
+def resume(args: argparse.Namespace) -> Any:
+    """The network saved at --resume, on --backend / --dtype: training continues where it stopped."""
+    import xnn
+
+    net = xnn.Network.load(args.resume, backend=args.backend, dtype=args.dtype)
+    print(f"resuming {args.resume}: {len(net.history['cost'])} epochs done, optimizer {net.optimizer!r}")
+    return net
 
 
 def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: tuple) -> list[float]:
@@ -188,8 +211,7 @@ def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: t
     X_train, Y_train, X_test, Y_test = data
     start = time.perf_counter()
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run ends in TrainingDivergedError
-        costs = net.fit(X_train, Y_train, lr, iterations, batch_size=args.batch_size,
-                        print_every=args.print_every, progress=not args.quiet)  # fmt: skip
+        costs = net.fit(X_train, Y_train, lr, iterations, **fit_options(args))
     seconds = time.perf_counter() - start
     print(f"final cost {costs[-1]:.6f} after {len(costs)} iterations in {seconds:.2f} s ", end="")
     print(f"({1000 * seconds / len(costs):.3f} ms/iteration)")
@@ -207,13 +229,14 @@ def train(args: argparse.Namespace) -> int:
     check_outputs(args.save, args.plot)  # before any training time is spent
     data = load_dataset(args.dataset, seed=args.seed)
     dims = [data[0].shape[0], *s["layers"], output_units(s["output"], data[1])]
-    net = build_network(args, s, dims)
+    net = resume(args) if args.resume else build_network(args, s, dims)
+    dims = net.layer_dims
     lr = s["learning_rate"]
     print(
         f"data {args.dataset}: {data[0].shape[1]} train / {data[2].shape[1]} test examples, n_x = {dims[0]}"
     )
     print(f"network {dims} {'/'.join(net.activations)}, loss {net.loss}, init {net.init}, ", end="")
-    print(f"backend {net.be.name} {net.dtype}, learning rate {lr:g}")
+    print(f"backend {net.be.name} {net.dtype}, learning rate {lr:g}, {describe_training(args, net)}")
     costs = _fit(args, net, lr, s["iterations"], data)
     if args.save:  # the checkpoint first: a failing plot must never cost it
         net.save(args.save)

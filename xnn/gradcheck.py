@@ -50,11 +50,33 @@ def numerical_gradient(cost: Callable[[np.ndarray], float], theta: np.ndarray, e
 
 
 def _cost_at(
-    be: Backend, params: dict, X: Any, Y: Any, activations: Sequence[str], loss: str, slope: float
+    be: Backend,
+    params: dict,
+    X: Any,
+    Y: Any,
+    activations: Sequence[str],
+    loss: str,
+    slope: float,
+    lambd: float,
 ) -> float:
     """The cost for host parameters `params` on backend arrays X, Y, as a Python float."""
-    AL = model.predict_proba(be, model.to_backend(be, params), X, activations, slope)
-    return be.item(model.compute_cost(be, AL, Y, loss))
+    device = model.to_backend(be, params)
+    AL = model.predict_proba(be, device, X, activations, slope)
+    return be.item(model.compute_cost(be, AL, Y, loss, device, lambd))
+
+
+def _refuse(be: Backend, keep_prob: float | Sequence[float]) -> None:
+    """gradient_check needs float64 and a deterministic cost (no dropout)."""
+    if be.dtype != np.float64:
+        raise ValueError(
+            f"gradient_check needs a float64 backend, got {be.dtype.name}: float32 rounding swamps epsilon"
+        )
+    probs = [keep_prob] if isinstance(keep_prob, int | float) else list(keep_prob)
+    if min(probs, default=1.0) < 1.0:
+        raise ValueError(
+            f"gradient_check needs keep_prob = 1 (got {keep_prob}): dropout draws new masks at every "
+            "cost evaluation, so finite differences measure noise; check without dropout, then turn it on"
+        )
 
 
 def gradient_check(
@@ -66,24 +88,38 @@ def gradient_check(
     loss: str = "bce",
     slope: float = 0.01,
     epsilon: float = 1e-7,
+    lambd: float = 0.0,
+    keep_prob: float | Sequence[float] = 1.0,
 ) -> float:
-    """Relative difference between backward's gradients and finite differences (< 1e-7: correct)."""
-    if be.dtype != np.float64:
-        raise ValueError(
-            f"gradient_check needs a float64 backend, got {be.dtype.name}: float32 rounding swamps epsilon"
-        )
+    """Relative difference between backward's gradients and finite differences (< 1e-7: correct).
+
+    Y (n_L, m) as the network trains on it (one-hot for softmax); lambd includes the L2 penalty.
+    """
+    _refuse(be, keep_prob)
     Xb, Yb = be.asarray(X), be.asarray(Y)
     AL, caches = model.forward(be, model.to_backend(be, parameters), Xb, activations, slope)
-    grads = model.backward(be, AL, Yb, caches, activations, loss, slope)
+    grads = model.backward(be, AL, Yb, caches, activations, loss, slope, lambd)
     grad, _ = parameters_to_vector({k: be.to_numpy(v) for k, v in grads.items()})
     theta, layout = parameters_to_vector(parameters)
 
     def cost(vector: np.ndarray) -> float:
-        return _cost_at(be, vector_to_parameters(vector, layout), Xb, Yb, activations, loss, slope)
+        return _cost_at(be, vector_to_parameters(vector, layout), Xb, Yb, activations, loss, slope, lambd)
 
     return relative_difference(grad, numerical_gradient(cost, theta, epsilon))
 
 
-def check_network(net: Any, X: np.ndarray, Y: np.ndarray, epsilon: float = 1e-7) -> float:
-    """gradient_check on a Network's current parameters, backend and architecture."""
-    return gradient_check(net.be, net.parameters, X, Y, net.activations, net.loss, net.slope, epsilon)
+def check_network(net: Any, X: np.ndarray, Y: Any, epsilon: float = 1e-7) -> float:
+    """gradient_check on a Network's current parameters, backend, architecture, lambd and labels."""
+    Yb = net.inputs(X, Y)[1]
+    return gradient_check(
+        net.be,
+        net.parameters,
+        X,
+        net.be.to_numpy(Yb),
+        net.activations,
+        net.loss,
+        net.slope,
+        epsilon,
+        net.lambd,
+        net.keep_prob,
+    )

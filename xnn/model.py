@@ -28,22 +28,40 @@ def grad_keys(L: int) -> tuple[tuple[str, str], ...]:
     return tuple((f"dW{layer}", f"db{layer}") for layer in range(1, L + 1))
 
 
+@lru_cache(maxsize=64)
+def no_masks(L: int) -> tuple[None, ...]:
+    """(None,) * L: forward without dropout."""
+    return (None,) * L
+
+
 def to_backend(be: Backend, params: dict) -> dict:
     """Host parameters {"W1": ndarray, ...} as the backend's arrays in its dtype."""
     return {key: be.asarray(value) for key, value in params.items()}
 
 
 def forward(
-    be: Backend, params: dict, X: Array, activations: Sequence[str], slope: float = 0.01
+    be: Backend,
+    params: dict,
+    X: Array,
+    activations: Sequence[str],
+    slope: float = 0.01,
+    masks: Sequence[Array | None] | None = None,
 ) -> tuple[Array, list[Cache]]:
-    """(AL, caches): A[l] = g[l](W[l] A[l-1] + b[l]), l = 1..L. X (n_x, m) -> AL (n_L, m)."""
+    """(AL, caches): A[l] = g[l](W[l] A[l-1] + b[l]), l = 1..L. X (n_x, m) -> AL (n_L, m).
+
+    masks: one per layer, inverted-dropout masks (n[l], m) multiplied into A[l] so that the next layer,
+    and backward, see the dropped activations; None entries (always the output layer's) keep every unit.
+    """
+    L = len(activations)
     caches = []
     A = X
-    for (kW, kb), activation in zip(layer_keys(len(activations)), activations, strict=True):
+    for (kW, kb), activation, mask in zip(layer_keys(L), activations, masks or no_masks(L), strict=True):
         W = params[kW]
         Z = be.linear_forward(W, A, params[kb])
         caches.append((A, W, Z))
         A = be.activation_forward(Z, activation, slope)
+        if mask is not None:
+            A = be.multiply(A, mask)
     return A, caches
 
 
@@ -57,19 +75,38 @@ def predict_proba(
     return A
 
 
-def compute_cost(be: Backend, AL: Array, Y: Array, loss: str = "bce") -> Array:
-    """The cost as a backend scalar (read with be.item): bce, -mean(Y log AL + (1-Y) log(1-AL)), or mse."""
+def compute_cost(
+    be: Backend, AL: Array, Y: Array, loss: str = "bce", params: dict | None = None, lambd: float = 0.0
+) -> Array:
+    """The cost as a backend scalar (read with be.item): bce, cce or mse, summed over the output units
+    and divided by m, plus the L2 penalty (lambd / 2m) sum ||W[l]||^2 when lambd > 0 (needs params)."""
     if loss == "bce":
-        return be.binary_cross_entropy(AL, Y)
-    if loss == "mse":
-        return be.mean_squared_error(AL, Y)
-    raise ValueError(f"unknown loss {loss!r}; expected one of bce, mse")
+        cost = be.binary_cross_entropy(AL, Y)
+    elif loss == "cce":
+        cost = be.categorical_cross_entropy(AL, Y)
+    elif loss == "mse":
+        cost = be.mean_squared_error(AL, Y)
+    else:
+        raise ValueError(f"unknown loss {loss!r}; expected one of bce, cce, mse")
+    return be.add(cost, l2_cost(be, params, lambd, AL.shape[1])) if lambd else cost
+
+
+def l2_cost(be: Backend, params: dict, lambd: float, m: int) -> Array:
+    """(lambd / 2m) sum over layers of ||W[l]||_F^2 (biases are not penalised), a backend scalar."""
+    total = None
+    for kW, _ in layer_keys(len(params) // 2):
+        W = params[kW]
+        square = be.sum(be.multiply(W, W))
+        total = square if total is None else be.add(total, square)
+    return be.multiply(total, be.full((), lambd / (2 * m)))
 
 
 def output_dZ(be: Backend, AL: Array, Y: Array, Z: Array, activation: str, loss: str, slope: float) -> Array:
-    """dZ[L] (n_L, m); sigmoid + bce is AL - Y directly: stable, one pass instead of three."""
+    """dZ[L] (n_L, m); sigmoid + bce and softmax + cce are AL - Y directly: stable, one pass."""
     if loss == "bce" and activation == "sigmoid":
         return be.subtract(AL, Y)
+    if loss == "cce":  # resolve_loss ties cce to a softmax output
+        return be.softmax_cross_entropy_backward(AL, Y)
     if loss == "bce":
         dAL = be.binary_cross_entropy_backward(AL, Y)
     else:
@@ -85,17 +122,25 @@ def backward(
     activations: Sequence[str],
     loss: str = "bce",
     slope: float = 0.01,
+    lambd: float = 0.0,
+    masks: Sequence[Array | None] | None = None,
 ) -> dict:
-    """{"dW1": (n1, n_x), "db1": (n1, 1), ...}; dA is never computed for the input layer."""
+    """{"dW1": (n1, n_x), "db1": (n1, 1), ...}; dA is never computed for the input layer.
+
+    lambd adds (lambd / m) W[l] to dW[l] (inside linear_backward); masks are forward's dropout masks,
+    applied to dA[l] so that dropped units get no gradient.
+    """
     L = len(caches)
     keys = grad_keys(L)
     grads = {}
     dZ = output_dZ(be, AL, Y, caches[-1][2], activations[-1], loss, slope)
     for layer in range(L, 0, -1):
         A_prev, W, _ = caches[layer - 1]
-        dA_prev, dW, db = be.linear_backward(dZ, A_prev, W, layer > 1)
+        dA_prev, dW, db = be.linear_backward(dZ, A_prev, W, layer > 1, lambd)
         grads[keys[layer - 1][0]], grads[keys[layer - 1][1]] = dW, db
         if layer > 1:
+            if masks and masks[layer - 2] is not None:
+                dA_prev = be.multiply(dA_prev, masks[layer - 2])
             dZ = be.activation_backward(dA_prev, caches[layer - 2][2], activations[layer - 2], slope)
     return grads
 

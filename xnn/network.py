@@ -9,17 +9,23 @@ import numpy as np
 
 import backends
 from backends import Backend
-from xnn import model, training
+from xnn import labels, model, training
+from xnn.dropout import Dropout
 from xnn.initialization import initialize_parameters
+from xnn.optimizers import GradientDescent, Optimizer
 from xnn.validation import (
+    DROPOUT_RNGS,
     INITS,
     check_binary,
     check_choice,
     check_data_shapes,
+    check_keep_prob,
     check_layer_dims,
+    check_nonnegative_number,
     check_parameters,
     check_positive_number,
     check_slope,
+    check_softmax_units,
     host_matrix,
     resolve_activations,
     resolve_loss,
@@ -36,7 +42,11 @@ def resolve_backend(backend: str | Backend | None, dtype: Any = None) -> Backend
 
 
 class Network:
-    """Network([n_x, n_1, ..., n_L], hidden="relu", output="sigmoid"): fit, predict, save, load."""
+    """Network([n_x, n_1, ..., n_L], hidden="relu", output="sigmoid"): fit, predict, save, load.
+
+    output="softmax" makes a C-class classifier (loss "cce"); lambd adds L2 regularisation; keep_prob
+    (one number, or one per hidden layer) applies inverted dropout to the hidden layers while training.
+    """
 
     def __init__(
         self,
@@ -49,15 +59,30 @@ class Network:
         backend: str | Backend | None = None,
         dtype: Any = None,
         slope: float = 0.01,
+        lambd: float = 0.0,
+        keep_prob: float | Sequence[float] = 1.0,
+        dropout_rng: str = "host",
     ) -> None:
         self.layer_dims = check_layer_dims(layer_dims)
         self.activations = resolve_activations(hidden, output, len(self.layer_dims) - 1)
+        check_softmax_units(output, self.layer_dims[-1])
         self.loss = resolve_loss(loss, output)
         self.slope = check_slope(slope)
         self.init = check_choice("init", init, INITS)
         self.seed = seed
+        self.lambd = check_nonnegative_number("lambd", lambd)
+        self.keep_prob = check_keep_prob(keep_prob, self.L - 1)
+        self.dropout_rng = check_choice("dropout_rng", dropout_rng, DROPOUT_RNGS)
         self.be = resolve_backend(backend, dtype)
         self._params = model.to_backend(self.be, initialize_parameters(self.layer_dims, init, seed))
+        self._classes: np.ndarray | None = None
+        self.optimizer: Optimizer = GradientDescent()
+        self.history: dict[str, list] = {"cost": [], "learning_rate": []}  # one entry per epoch, all fits
+        self.schedule_state: dict | None = None  # an adaptive schedule's, for a resumed fit
+        self.shuffle_rng = np.random.default_rng(seed)  # mini-batch order, continued across fits
+        self._dropout = None
+        if min(self.keep_prob, default=1.0) < 1.0:
+            self._dropout = Dropout(self.keep_prob, self.layer_dims[1:-1], seed, self.dropout_rng)
 
     def __repr__(self) -> str:
         return (
@@ -74,6 +99,24 @@ class Network:
     def dtype(self) -> str:
         """The backend's float dtype name."""
         return self.be.dtype.name
+
+    @property
+    def is_classifier(self) -> bool:
+        """True for a softmax output: labels go through classes_."""
+        return self.activations[-1] == "softmax"
+
+    @property
+    def classes_(self) -> np.ndarray | None:
+        """The class labels (C,), sorted: output unit k is classes_[k]. Set by the first labels seen."""
+        return self._classes
+
+    @classes_.setter
+    def classes_(self, classes: Any) -> None:
+        if not self.is_classifier:
+            raise ValueError(
+                f"classes_ belongs to a softmax output; this network's is {self.activations[-1]!r}"
+            )
+        self._classes = None if classes is None else labels.check_classes(classes, self.layer_dims[-1])
 
     @property
     def parameters(self) -> dict[str, np.ndarray]:
@@ -106,14 +149,28 @@ class Network:
         return self.be.asarray(X)
 
     def _y(self, Y: Any, m: int) -> Any:
-        """Y as a checked backend array (n_L, m); 0/1 labels for bce."""
-        host = host_matrix(
-            Y if isinstance(Y, np.ndarray) or not hasattr(Y, "shape") else self.be.to_numpy(Y), "Y"
-        )
+        """Y as a checked backend array (n_L, m): 0/1 labels for bce, one-hot through classes_ for softmax."""
+        if self.is_classifier:
+            return self.be.asarray(labels.one_hot(self._class_indices(Y, m), self.layer_dims[-1]))
+        host = host_matrix(self._host(Y), "Y")
         check_data_shapes((self.layer_dims[0], m), host.shape, self.layer_dims[0], self.layer_dims[-1])
         if self.loss == "bce":
             check_binary(host)
         return self.be.asarray(host)
+
+    def _host(self, Y: Any) -> Any:
+        """Labels as given when they are host data (numpy, lists), else the backend array copied out."""
+        return Y if isinstance(Y, np.ndarray) or not hasattr(Y, "shape") else self.be.to_numpy(Y)
+
+    def _class_indices(self, Y: Any, m: int) -> np.ndarray:
+        """Class indices (m,) of labels Y in any accepted form; the first labels seen set classes_."""
+        idx, classes = labels.indices(self._host(Y), self.layer_dims[-1], self._classes)
+        if idx.size != m:
+            raise ValueError(
+                f"Y has {idx.size} labels but X has {m} examples (columns); one label per column"
+            )
+        self._classes = classes
+        return idx
 
     def _finite(self, X: Any) -> bool:
         """All entries finite, checked on the device: 0 * x is nan exactly where x is inf or nan."""
@@ -131,15 +188,14 @@ class Network:
 
     def backward(self, AL: Any, Y: Any, caches: list) -> dict:
         """Gradients {"dW1", "db1", ...} from forward's AL and caches."""
-        return model.backward(
-            self.be, AL, self._y(Y, AL.shape[1]), caches, self.activations, self.loss, self.slope
-        )
+        Yb = self._y(Y, AL.shape[1])
+        return model.backward(self.be, AL, Yb, caches, self.activations, self.loss, self.slope, self.lambd)
 
     def cost(self, X: Any, Y: Any) -> float:
-        """The cost on (X, Y) as a Python float."""
+        """The cost on (X, Y) as a Python float (with the L2 penalty when lambd > 0; never dropout)."""
         Xb, Yb = self.inputs(X, Y)
         AL = model.predict_proba(self.be, self._params, Xb, self.activations, self.slope)
-        return self.be.item(model.compute_cost(self.be, AL, Yb, self.loss))
+        return self.be.item(model.compute_cost(self.be, AL, Yb, self.loss, self._params, self.lambd))
 
     def step(self, X: Any, Y: Any, learning_rate: float, compute_cost: bool = False) -> float | None:
         """One forward + backward + update on backend arrays X (n_x, m), Y (n_L, m); the cost as a float."""
@@ -154,35 +210,52 @@ class Network:
         """
         if X.shape[0] != self.layer_dims[0] or X.shape[1] != Y.shape[1]:
             check_data_shapes(X.shape, Y.shape, self.layer_dims[0], self.layer_dims[-1])
-        be, acts = self.be, self.activations
-        AL, caches = model.forward(be, self._params, X, acts, self.slope)
-        cost = model.compute_cost(be, AL, Y, self.loss) if compute_cost else None
-        grads = model.backward(be, AL, Y, caches, acts, self.loss, self.slope)
-        self._params = model.update_parameters(be, self._params, grads, learning_rate)
+        be, acts, lambd = self.be, self.activations, self.lambd
+        masks = None if self._dropout is None else self._dropout.masks(be, X.shape[1])
+        AL, caches = model.forward(be, self._params, X, acts, self.slope, masks)
+        cost = model.compute_cost(be, AL, Y, self.loss, self._params, lambd) if compute_cost else None
+        grads = model.backward(be, AL, Y, caches, acts, self.loss, self.slope, lambd, masks)
+        self._params = self.optimizer.update(be, self._params, grads, learning_rate)
         return cost
 
     fit = training.fit  # one definition: net.fit(X, Y, ...) is xnn.fit(net, X, Y, ...)
 
     # -- using the trained network ---------------------------------------------------------------
+    def _proba(self, X: Any) -> Any:
+        """AL (n_L, m) as a backend array."""
+        return model.predict_proba(self.be, self._params, self._x(X), self.activations, self.slope)
+
     def predict_proba(self, X: Any) -> np.ndarray:
-        """AL (n_L, m) on the host: probabilities for a sigmoid output, predictions for regression."""
-        AL = model.predict_proba(self.be, self._params, self._x(X), self.activations, self.slope)
-        return self.be.to_numpy(AL)
+        """AL (n_L, m) on the host: class probabilities (columns sum to 1) for softmax, probabilities
+        for sigmoid, predictions for regression."""
+        return self.be.to_numpy(self._proba(X))
 
     def _predict(self, X: Any) -> Any:
         """0/1 predictions (n_L, m) as a backend array: AL > 0.5."""
-        AL = model.predict_proba(self.be, self._params, self._x(X), self.activations, self.slope)
+        AL = self._proba(X)
         return self.be.where(self.be.greater(AL, self.be.full((), 0.5)), self.be.ones(()), self.be.zeros(()))
 
+    def _predicted_indices(self, X: Any) -> np.ndarray:
+        """Softmax: the most probable class index (m,) per example, on the host."""
+        return self.be.to_numpy(self.be.argmax(self._proba(X), 0))
+
     def predict(self, X: Any) -> np.ndarray:
-        """0/1 predictions (n_L, m) on the host, int64: 1 where AL > 0.5."""
+        """Labels (1, m) on the host: classes_[argmax AL] for softmax (indices before any labels were
+        seen), else 0/1 int64 (n_L, m), 1 where AL > 0.5."""
+        if self.is_classifier:
+            idx = self._predicted_indices(X)
+            return (idx if self._classes is None else self._classes[idx]).reshape(1, -1)
         return self.be.to_numpy(self._predict(X)).astype(np.int64)
 
     def accuracy(self, X: Any, Y: Any) -> float:
-        """Fraction of labels predicted right, as a Python float."""
+        """Fraction of examples predicted right, as a Python float: the argmax class for softmax; all
+        n_L labels of the example for sigmoid (exact match, as sklearn's accuracy_score)."""
+        if self.is_classifier:
+            predicted = self._predicted_indices(X)
+            return float(np.mean(predicted == self._class_indices(Y, predicted.size)))
         Xb, Yb = self.inputs(X, Y)
-        wrong = self.be.item(self.be.sum(self.be.abs(self.be.subtract(self._predict(Xb), Yb))))
-        return 1.0 - wrong / (Yb.shape[0] * Yb.shape[1])
+        wrong = self.be.max(self.be.abs(self.be.subtract(self._predict(Xb), Yb)), axis=0)
+        return 1.0 - self.be.item(self.be.sum(wrong)) / Yb.shape[1]
 
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self, path: str) -> None:

@@ -1,4 +1,5 @@
-"""The training loop: full-batch or mini-batch gradient descent, progress, cost history, divergence guard.
+"""The training loop: full-batch or mini-batch steps with any optimizer and learning-rate schedule,
+progress, cost history, divergence guard.
 
 The cost of every iteration is computed on the device and kept there; it crosses to the host (one
 sync) only every few iterations, where the guard checks it and the bar shows it, and once at the
@@ -8,12 +9,17 @@ end for the history. So recording every iteration costs a few small ops, not a s
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from functools import reduce
 from typing import Any
 
 import numpy as np
 
 from xnn.divergence import DivergenceGuard
+from xnn.errors import TrainingDivergedError
+from xnn.optimizers import Optimizer
+from xnn.optimizers import resolve as resolve_optimizer
+from xnn.schedules import Schedule, make_schedule
 from xnn.threads import sized_blas_threads
 from xnn.validation import check_count, check_optional_count, check_positive_number
 
@@ -30,48 +36,78 @@ def fit(
     print_every: int | None = 100,
     progress: bool = True,
     shuffle_seed: int | None = None,
+    optimizer: str | Optimizer = "gd",
+    beta: float = 0.9,
+    beta1: float = 0.9,
+    beta2: float = 0.999,
+    epsilon: float = 1e-8,
+    decay: str | Callable | None = None,
+    decay_rate: float = 1.0,
+    time_interval: int = 1000,
+    power_t: float = 0.5,
+    n_iter_no_change: int = 10,
+    tol: float = 1e-4,
 ) -> list[float]:
-    """Train on X (n_x, m), Y (n_L, m); returns the cost of every iteration (before its update).
+    """Train on X (n_x, m), Y (n_L, m) (or class labels for softmax); returns every iteration's cost.
 
-    One iteration is one pass over the data: one step when batch_size is None (or >= m), else one
-    epoch of mini-batches (reshuffled every epoch), whose cost is the size-weighted mean of its
-    batches'. progress=True draws a tqdm bar on a terminal and prints "iteration i/n: cost c" lines
-    every print_every iterations otherwise (logs, CI); progress=False prints nothing.
-    Raises TrainingDivergedError, with the last finite parameters restored, when the cost becomes
-    NaN or infinite or grows past 4x its first value (and by more than 1).
+    One iteration is one pass over the data (an epoch): one step when batch_size is None (or >= m),
+    else one epoch of mini-batches (reshuffled every epoch by net.shuffle_rng, or by a fresh
+    generator seeded with shuffle_seed), whose cost is the size-weighted mean of its batches'.
+    optimizer: "gd" | "momentum" (beta) | "rmsprop" (beta, epsilon) | "adam" (beta1, beta2, epsilon),
+    or an xnn.optimizers.Optimizer; a second fit with the same optimizer continues its state.
+    decay: None | "inverse" | "scheduled" (decay_rate, time_interval) | "invscaling" (power_t) |
+    "adaptive" (n_iter_no_change, tol) | decay(learning_rate0, epoch, decay_rate); epochs count over
+    net.history, which records each epoch's cost and learning rate. progress=True draws a tqdm bar on
+    a terminal and prints "iteration i/n: cost c" lines every print_every iterations otherwise.
+    Raises TrainingDivergedError, with the last finite parameters restored (and the optimizer's state
+    reset), when the cost becomes NaN or infinite or grows past 4x its first value (and by more than 1).
     """
-    lr = check_positive_number("learning_rate", learning_rate)
+    lr0 = check_positive_number("learning_rate", learning_rate)
     iterations = check_count("iterations", iterations)
     batch_size = check_optional_count("batch_size", batch_size)
     every = check_optional_count("print_every", print_every) or iterations
+    net.optimizer = resolve_optimizer(
+        net.optimizer, optimizer, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon
+    )
     Xb, Yb = net.inputs(X, Y)
     m = Xb.shape[1]
+    schedule = make_schedule(
+        decay, lr0, m, decay_rate, time_interval, power_t, n_iter_no_change, tol, net.schedule_state
+    )
     if batch_size is None or batch_size >= m:
-        run, step_m = _full_batch(net, Xb, Yb, lr), m
+        run, step_m = _full_batch(net, Xb, Yb), m
     else:
-        seed = net.seed if shuffle_seed is None else shuffle_seed
-        run, step_m = _mini_batches(net, Xb, Yb, lr, batch_size, np.random.default_rng(seed)), batch_size
-    with sized_blas_threads(net.layer_dims, step_m):
-        costs = _loop(net, run, iterations, every, lr, progress)
-    return [net.be.item(c) for c in costs]
+        rng = net.shuffle_rng if shuffle_seed is None else np.random.default_rng(shuffle_seed)
+        run, step_m = _mini_batches(net, Xb, Yb, batch_size, rng), batch_size
+    try:
+        with sized_blas_threads(net.layer_dims, step_m):
+            costs, rates = _loop(net, run, schedule, iterations, every, lr0, progress)
+    except TrainingDivergedError:
+        net.optimizer.reset()  # its moments may hold the diverged steps' gradients
+        raise
+    costs = [net.be.item(c) for c in costs]
+    net.history["cost"] += costs
+    net.history["learning_rate"] += rates
+    net.schedule_state = schedule.state()
+    return costs
 
 
-def _full_batch(net: Any, X: Any, Y: Any, lr: float) -> Any:
+def _full_batch(net: Any, X: Any, Y: Any) -> Any:
     """An iteration: one step on all of X; returns its cost as a backend scalar."""
 
-    def one() -> Any:
+    def one(lr: float) -> Any:
         return net.train_step(X, Y, lr)
 
     return one
 
 
-def _mini_batches(net: Any, X: Any, Y: Any, lr: float, batch_size: int, rng: np.random.Generator) -> Any:
+def _mini_batches(net: Any, X: Any, Y: Any, batch_size: int, rng: np.random.Generator) -> Any:
     """An iteration: one epoch of mini-batches in a fresh host-drawn order, gathered on the backend."""
     be = net.be
     m = X.shape[1]
     weights = {size: be.full((), size / m) for size in {batch_size, m % batch_size or batch_size}}
 
-    def one() -> Any:
+    def one(lr: float) -> Any:
         order = rng.permutation(m)
         total = None
         for start in range(0, m, batch_size):
@@ -84,15 +120,22 @@ def _mini_batches(net: Any, X: Any, Y: Any, lr: float, batch_size: int, rng: np.
     return one
 
 
-def _loop(net: Any, run: Any, iterations: int, every: int, lr: float, progress: bool) -> list[Any]:
-    """Run `iterations` iterations; check the costs every few, report them every `every`."""
+def _loop(
+    net: Any, run: Any, schedule: Schedule, iterations: int, every: int, lr0: float, progress: bool
+) -> tuple[list[Any], list[float]]:
+    """Run `iterations` epochs at the schedule's rates; check the costs every few, report every `every`."""
     bar = _progress_bar(iterations) if progress else None
-    guard = DivergenceGuard(net, lr)
+    guard = DivergenceGuard(net, lr0)
     check = min(every, CHECK_EVERY)
+    first = len(net.history["learning_rate"])  # epochs already trained: a resumed fit continues the schedule
     costs: list[Any] = []
+    rates: list[float] = []
     try:
         for i in range(iterations):
-            costs.append(run())
+            rates.append(schedule.learning_rate(first + i))
+            costs.append(run(rates[-1]))
+            if schedule.needs_cost:
+                schedule.epoch_end(net.be.item(costs[-1]))
             if bar is not None:
                 bar.update(1)
             if (i + 1) % check == 0 or i + 1 == iterations:
@@ -102,7 +145,7 @@ def _loop(net: Any, run: Any, iterations: int, every: int, lr: float, progress: 
     finally:
         if bar is not None:
             bar.close()
-    return costs
+    return costs, rates
 
 
 def _worst(be: Any, window: list[Any]) -> float:

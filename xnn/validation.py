@@ -9,9 +9,10 @@ from typing import Any
 
 import numpy as np
 
-from backends._base import ACTIVATIONS
+from backends._base import ACTIVATIONS, OUTPUT_ACTIVATIONS
 
-LOSSES = ("bce", "mse")
+LOSSES = ("bce", "mse", "cce")
+DROPOUT_RNGS = ("host", "device")
 INITS = ("small", "xavier", "he", "zeros")
 
 
@@ -49,21 +50,42 @@ def resolve_activations(hidden: str | Sequence[str], output: str, n_layers: int)
             f"hidden lists {len(names)} activations but the network has {n_layers - 1} hidden layers; "
             "pass one name for all of them or one per hidden layer"
         )
-    for name in [*names, output]:
+    if "softmax" in names:
+        raise ValueError(
+            "softmax is an output activation only (it mixes a column's units): use output='softmax' "
+            f"and one of {', '.join(ACTIVATIONS)} for the hidden layers"
+        )
+    for name in names:
         check_choice("activation", name, ACTIVATIONS)
+    check_choice("activation", output, OUTPUT_ACTIVATIONS)
     return [*names, output]
 
 
 def resolve_loss(loss: str | None, output: str) -> str:
-    """bce for a sigmoid output, mse otherwise, unless given; bce needs the sigmoid's (0, 1) output."""
-    loss = ("bce" if output == "sigmoid" else "mse") if loss is None else loss
+    """bce for sigmoid, cce for softmax, mse otherwise, unless given; bce and cce need their output."""
+    default = {"sigmoid": "bce", "softmax": "cce"}.get(output, "mse")
+    loss = default if loss is None else loss
     check_choice("loss", loss, LOSSES)
     if loss == "bce" and output != "sigmoid":
         raise ValueError(
             f"loss 'bce' needs output='sigmoid' (probabilities in (0, 1)), got output={output!r}; "
             "use output='sigmoid' or loss='mse'"
         )
+    if loss == "cce" and output != "softmax":
+        raise ValueError(
+            f"loss 'cce' needs output='softmax' (one distribution per column), got output={output!r}; "
+            "use output='softmax' for multi-class labels"
+        )
     return loss
+
+
+def check_softmax_units(output: str, n_out: int) -> None:
+    """A softmax output needs at least two units (one unit would always output 1)."""
+    if output == "softmax" and n_out < 2:
+        raise ValueError(
+            f"output='softmax' needs at least 2 output units, got layer_dims[-1] = {n_out}; "
+            "use [..., C] for C classes, or [..., 1] with output='sigmoid' for a binary task"
+        )
 
 
 def check_positive_number(name: str, value: Any) -> float:
@@ -90,6 +112,42 @@ def check_optional_count(name: str, value: Any) -> int | None:
     if value is not None and (not _is_int(value) or value < 1):
         raise ValueError(f"{name} must be an integer >= 1 or None, got {value!r}")
     return None if value is None else int(value)
+
+
+def check_fraction(name: str, value: Any, low_open: bool = False) -> float:
+    """A real number in [0, 1) ((0, 1) when low_open): decay rates beta, beta1, beta2."""
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and 0 <= value < 1
+    if not ok or (low_open and value == 0):
+        bounds = "(0, 1)" if low_open else "[0, 1)"
+        raise ValueError(f"{name} must be a number in {bounds}, typically 0.9 or 0.999; got {value!r}")
+    return float(value)
+
+
+def check_nonnegative_number(name: str, value: Any) -> float:
+    """A finite real number >= 0."""
+    if (
+        not isinstance(value, numbers.Real)
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+    return float(value)
+
+
+def check_keep_prob(keep_prob: Any, n_hidden: int) -> tuple[float, ...]:
+    """One keep probability in (0, 1] per hidden layer, from one number or a sequence of them."""
+    many = isinstance(keep_prob, Sequence | np.ndarray) and not isinstance(keep_prob, str)
+    probs = list(keep_prob) if many else [keep_prob] * n_hidden
+    if len(probs) != n_hidden:
+        raise ValueError(
+            f"keep_prob lists {len(probs)} values but the network has {n_hidden} hidden layers; "
+            "pass one number for all of them or one per hidden layer (the output layer never drops)"
+        )
+    for p in probs:
+        if not isinstance(p, numbers.Real) or isinstance(p, bool) or not 0 < p <= 1:
+            raise ValueError(f"keep_prob must be in (0, 1] (1: no dropout), got {p!r}")
+    return tuple(float(p) for p in probs)
 
 
 def check_slope(slope: Any) -> float:
