@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
+import backends
 import xnn
-from xnn.threads import SERIAL_GEMM_FLOPS, largest_gemm_flops, sized_blas_threads
+from xnn.threads import SERIAL_GEMM_FLOPS, largest_gemm_flops, sized_blas_threads, sized_threads
 
 
 def blas_threads() -> list[int]:
@@ -43,3 +44,26 @@ def test_fit_sets_the_limit_around_training(monkeypatch):
     if not blas_threads():
         pytest.skip("no BLAS thread pool visible to threadpoolctl")
     assert seen and all(set(threads) <= {1} for threads in seen)
+
+
+def test_small_numba_fits_run_on_one_numba_thread_and_restore_it(monkeypatch):
+    numba = pytest.importorskip("numba")
+    try:
+        be = backends.get_backend("numba", "float64")
+    except backends.BackendUnavailableError as e:
+        pytest.skip(str(e))
+    before = numba.get_num_threads()
+    seen = []
+    original = xnn.Network.train_step
+
+    def spy(self, *args, **kwargs):
+        seen.append(numba.get_num_threads())
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(xnn.Network, "train_step", spy)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4, 30))
+    xnn.Network([4, 3, 1], backend=be).fit(X, (X[:1] > 0).astype(float), 0.1, 2, progress=False)
+    assert seen == [1, 1] and numba.get_num_threads() == before
+    with sized_threads([784, 256, 128, 1], 60000, "numba"):
+        assert numba.get_num_threads() == before

@@ -20,7 +20,7 @@ from xnn.errors import TrainingDivergedError
 from xnn.optimizers import Optimizer
 from xnn.optimizers import resolve as resolve_optimizer
 from xnn.schedules import Schedule, make_schedule
-from xnn.threads import sized_blas_threads
+from xnn.threads import sized_threads
 from xnn.validation import check_count, check_optional_count, check_positive_number
 
 CHECK_EVERY = 20  # at most this many iterations between two divergence checks (one sync each)
@@ -80,7 +80,7 @@ def fit(
         rng = net.shuffle_rng if shuffle_seed is None else np.random.default_rng(shuffle_seed)
         run, step_m = _mini_batches(net, Xb, Yb, batch_size, rng), batch_size
     try:
-        with sized_blas_threads(net.layer_dims, step_m):
+        with sized_threads(net.layer_dims, step_m, net.be.name):
             costs, rates = _loop(net, run, schedule, iterations, every, lr0, progress)
     except TrainingDivergedError:
         net.optimizer.reset()  # its moments may hold the diverged steps' gradients
