@@ -243,14 +243,12 @@ class NumpyBackend(Backend):
     from backends import _xp_train
 
     def softmax(self, Z: Array) -> Array:
-        if Z.dtype.kind != "f":
-            return super().softmax(Z)
-        return self._xp_train.softmax(self.xp, Z)
+        return self._xp_train.softmax(self.xp, self._float(Z))
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        if AL.dtype.kind != "f" or AL.shape != Y.shape:
+        if AL.shape != Y.shape:
             return super().categorical_cross_entropy(AL, Y)
-        return self._xp_train.categorical_cross_entropy(self.xp, AL, Y, self.dtype)
+        return self._xp_train.categorical_cross_entropy(self.xp, self._float(AL), self._float(Y), self.dtype)
 
     def momentum_update_(
         self, param: Array, grad: Array, v: Array, lr: float, beta: float
