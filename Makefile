@@ -25,6 +25,10 @@ bench-full: bench  ## the full size sweep (much longer)
 test: $(VENV)/.stamp-test  ## the test suite on every backend usable here
 	$(PY) -m pytest -q
 
+.PHONY: fuzz
+fuzz: $(VENV)/.stamp-test  ## the op fuzzer, thorough: over 10,000 random op cases per backend (slow; XNN_TEST_BACKENDS narrows)
+	XNN_HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -q tests/test_ops_fuzz.py
+
 test-gpu: $(VENV)/.stamp-test  ## only the GPU tests (needs cupy and a CUDA device)
 	$(PY) -m pytest -q -m gpu
 

@@ -2,7 +2,9 @@
 NumPy broadcasting, shape ops and reductions. `Backend` (in `_base`) adds the neural-network ops on top.
 
 A backend owns its native arrays ("Array" below): `asarray` is the way in, `to_numpy` the way out.
-Edge semantics are NumPy's on every backend (NaN propagates, inf where NumPy gives inf).
+Edge semantics are NumPy's on every backend (NaN propagates, inf where NumPy gives inf). Inputs that
+are not float32/float64 (bool, int, float16) are converted to the backend's float dtype before an op
+computes; float32 with float64 gives float64, as NumPy. Shape ops and `take` keep the dtype.
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ class ArrayOps(abc.ABC):
     # -- elementwise unary ----------------------------------------------------------------------
     @abc.abstractmethod
     def exp(self, x: Array) -> Array:
-        """e**x elementwise (inf on overflow)."""
+        """e**x elementwise (inf exactly where the dtype overflows, 0 at -inf, nan stays nan)."""
 
     @abc.abstractmethod
     def log(self, x: Array) -> Array:
@@ -132,26 +134,26 @@ class ArrayOps(abc.ABC):
 
     @abc.abstractmethod
     def maximum(self, a: Array, b: Array) -> Array:
-        """Elementwise max, broadcast."""
+        """Elementwise max, broadcast (nan wins, as NumPy)."""
 
     @abc.abstractmethod
     def minimum(self, a: Array, b: Array) -> Array:
-        """Elementwise min, broadcast."""
+        """Elementwise min, broadcast (nan wins, as NumPy)."""
 
     @abc.abstractmethod
     def power(self, a: Array, b: Array) -> Array:
-        """a ** b, broadcast."""
+        """a ** b, broadcast, as NumPy: signed inf on overflow or 0 ** negative, nan for a < 0 ** fraction."""
 
     @abc.abstractmethod
     def greater(self, a: Array, b: Array) -> Array:
-        """a > b as a bool array, broadcast."""
+        """a > b as a bool array, broadcast (nan compares false)."""
 
     @abc.abstractmethod
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        """a where cond is true else b, all three broadcast."""
+        """a where cond is true (nonzero) else b, all three broadcast."""
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        """x limited to [lo, hi]."""
+        """x limited to [lo, hi] (nan stays nan)."""
         return self.minimum(self.maximum(x, self.full((), lo)), self.full((), hi))
 
     # -- shape ----------------------------------------------------------------------------------
@@ -165,7 +167,7 @@ class ArrayOps(abc.ABC):
 
     @abc.abstractmethod
     def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
-        """Axes permuted (reversed when `axes` is None)."""
+        """Axes permuted (reversed when None); axes not a permutation (negatives from the end): ValueError."""
 
     def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
         """x's slices at integer `indices` along `axis` (a mini-batch's columns: take(X, cols, 1))."""
@@ -180,10 +182,10 @@ class ArrayOps(abc.ABC):
 
     @abc.abstractmethod
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Max over `axis` (None: all)."""
+        """Max over `axis` (None: all); nan wins; a zero-size reduction raises ValueError."""
 
     def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        """Mean over `axis` (None: all)."""
+        """Mean over `axis` (None: all); nan where it averages nothing."""
         axes = normalize_axes("mean", axis, len(x.shape))
         count = int(np.prod([x.shape[k] for k in axes], dtype=np.int64))
         return self.divide(self.sum(x, axis, keepdims), self.full((), count))

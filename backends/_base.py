@@ -43,7 +43,7 @@ class Backend(ArrayOps):
         return self.where(self.greater(Z, self.zeros(())), pos, self.multiply(e, pos))
 
     def relu(self, Z: Array) -> Array:
-        """max(Z, 0)."""
+        """max(Z, 0) (nan stays nan)."""
         return self.maximum(Z, self.zeros(()))
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
@@ -61,11 +61,11 @@ class Backend(ArrayOps):
         return self.multiply(dA, self.subtract(self.ones(()), self.multiply(t, t)))
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA where Z > 0 else 0."""
+        """dZ = dA where Z > 0 else exactly 0 (also for an inf/nan dA, and where Z is nan)."""
         return self.where(self.greater(Z, self.zeros(())), dA, self.zeros(()))
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
-        """dZ = dA where Z > 0 else slope * dA."""
+        """dZ = dA where Z > 0 else slope * dA (Z nan counts as not > 0)."""
         return self.where(self.greater(Z, self.zeros(())), dA, self.multiply(dA, self.full((), slope)))
 
     # -- fused neural-network ops (override for one pass instead of several) --------------------
@@ -124,7 +124,7 @@ class Backend(ArrayOps):
         return self.divide(total, self.full((), m))
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m), AL clipped away from 0 and 1."""
+        """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m), AL clipped off 0 and 1; m = 0: nan."""
         eps = bce_epsilon(self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
         one = self.ones(())
@@ -151,7 +151,7 @@ class Backend(ArrayOps):
         return self.subtract(AL, Y)
 
     def mean_squared_error(self, AL: Array, Y: Array) -> Array:
-        """Cost sum((AL - Y)**2) / (2 m) over (n_L, m) (the 1/2 keeps the gradient clean)."""
+        """Cost sum((AL - Y)**2) / (2 m) over (n_L, m) (the 1/2 keeps the gradient clean); m = 0: nan."""
         d = self.subtract(AL, Y)
         return self.multiply(
             self._per_example(self.sum(self.multiply(d, d)), AL.shape[-1]), self.full((), 0.5)
@@ -164,7 +164,11 @@ class Backend(ArrayOps):
     # -- parameter updates: each returns the arrays it updates (rule 6) -------------------------
     @abc.abstractmethod
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
-        """param -= lr * grad; returns the updated param (the same array where arrays are mutable)."""
+        """param -= lr * grad; returns the updated param (the same array where arrays are mutable).
+
+        grad has exactly param's shape (never broadcast: ValueError) and may overlap param (it is read
+        in full first, as NumPy); param is float32/float64 (else TypeError).
+        """
 
     def momentum_update_(
         self, param: Array, grad: Array, v: Array, lr: float, beta: float

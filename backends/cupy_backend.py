@@ -193,14 +193,15 @@ class CupyBackend(NumpyBackend):
     from backends import _cupy_train_kernels as _cupy_train
 
     def softmax(self, Z: Array) -> Array:
-        S = self._cupy_train.softmax(self.xp, Z)
+        S = self._cupy_train.softmax(self.xp, self._float(Z))
         return super().softmax(Z) if S is None else S
 
     def softmax_backward(self, dA: Array, Z: Array) -> Array:
-        dZ = self._cupy_train.softmax_backward(self.xp, dA, Z)
+        dZ = self._cupy_train.softmax_backward(self.xp, self._float(dA), self._float(Z))
         return super().softmax_backward(dA, Z) if dZ is None else dZ
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        AL, Y = self._float(AL), self._float(Y)
         cost = self._cupy_train.categorical_cross_entropy(self.xp, AL, Y, self.dtype)
         return super().categorical_cross_entropy(AL, Y) if cost is None else cost
 

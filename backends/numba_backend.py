@@ -230,27 +230,28 @@ class NumbaBackend(HostStorage):
     from backends import _numba_train_ops as _numba_train
 
     def softmax(self, Z: Array) -> Array:
-        S = self._numba_train.softmax(Z)
+        S = self._numba_train.softmax(self._float(Z))
         return super().softmax(Z) if S is None else S
 
     def softmax_backward(self, dA: Array, Z: Array) -> Array:
-        dZ = self._numba_train.softmax_backward(dA, Z)
+        dZ = self._numba_train.softmax_backward(self._float(dA), self._float(Z))
         return super().softmax_backward(dA, Z) if dZ is None else dZ
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
+        AL, Y = self._float(AL), self._float(Y)
         cost = self._numba_train.categorical_cross_entropy(AL, Y, bce_epsilon(self.dtype))
         return super().categorical_cross_entropy(AL, Y) if cost is None else cost
 
     def momentum_update_(
         self, param: Array, grad: Array, v: Array, lr: float, beta: float
     ) -> tuple[Array, Array]:
-        out = self._numba_train.momentum_update_(param, grad, v, lr, beta)
+        out = self._numba_train.momentum_update_(param, self._float(grad), v, lr, beta)
         return super().momentum_update_(param, grad, v, lr, beta) if out is None else out
 
     def rmsprop_update_(
         self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
     ) -> tuple[Array, Array]:
-        out = self._numba_train.rmsprop_update_(param, grad, s, lr, beta, epsilon)
+        out = self._numba_train.rmsprop_update_(param, self._float(grad), s, lr, beta, epsilon)
         return super().rmsprop_update_(param, grad, s, lr, beta, epsilon) if out is None else out
 
     def adam_update_(
@@ -265,7 +266,7 @@ class NumbaBackend(HostStorage):
         epsilon: float,
         t: int,
     ) -> tuple[Array, Array, Array]:
-        out = self._numba_train.adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t)
+        out = self._numba_train.adam_update_(param, self._float(grad), v, s, lr, beta1, beta2, epsilon, t)
         return super().adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t) if out is None else out
 
     def argmax(self, x: Array, axis: int = 0) -> Array:

@@ -212,8 +212,16 @@ class NumpyBackend(Backend):
         return (W.T @ dZ if need_dA_prev else None), dW, db
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
-        """where, not dA * (Z > 0): an inf or nan dA must give 0 where Z <= 0, not inf * 0 = nan."""
-        return self.xp.where(Z > 0, self._float(dA), 0)
+        """dA's bits kept where Z > 0, zeroed elsewhere: exactly 0 there even for an inf or nan dA (which
+        dA * (Z > 0) would turn into nan), and branch-free (np.where is ~10x slower on random signs)."""
+        dA = self._float(dA)
+        bits = np.dtype(f"i{dA.dtype.itemsize}")
+        keep = (Z > 0).view(np.uint8).astype(bits)
+        keep *= -1  # all ones where Z > 0
+        if keep.shape != dA.shape:  # broadcast: not in place
+            return np.bitwise_and(keep, dA.view(bits)).view(dA.dtype)
+        keep &= dA.view(bits)
+        return keep.view(dA.dtype)
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * e / (1 + e)**2, e = exp(-|Z|): s (1 - s) without 1 - s cancelling in the tails."""
@@ -225,14 +233,12 @@ class NumpyBackend(Backend):
         return self._float(dA) * e
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA * 4e / (1 + e)**2, e = exp(-2|Z|): 1 - tanh(Z)**2 without cancelling in the tails."""
-        xp = self.xp
-        e = xp.exp(-2 * xp.abs(self._float(Z)))
-        d = e + 1
-        d *= d
-        e *= 4
-        e /= d
-        return self._float(dA) * e
+        """dZ = dA / cosh(Z)**2: 1 - tanh(Z)**2 without cancelling in the tails, in as few passes."""
+        with np.errstate(over="ignore"):  # cosh overflows where the derivative underflows to 0
+            s = self.xp.cosh(self._float(Z))
+        self.xp.reciprocal(s, out=s)
+        s *= s
+        return self._float(dA) * s
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         check_update("sgd_update_", param, grad)
@@ -243,14 +249,12 @@ class NumpyBackend(Backend):
     from backends import _xp_train
 
     def softmax(self, Z: Array) -> Array:
-        if Z.dtype.kind != "f":
-            return super().softmax(Z)
-        return self._xp_train.softmax(self.xp, Z)
+        return self._xp_train.softmax(self.xp, self._float(Z))
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
-        if AL.dtype.kind != "f" or AL.shape != Y.shape:
+        if AL.shape != Y.shape:
             return super().categorical_cross_entropy(AL, Y)
-        return self._xp_train.categorical_cross_entropy(self.xp, AL, Y, self.dtype)
+        return self._xp_train.categorical_cross_entropy(self.xp, self._float(AL), self._float(Y), self.dtype)
 
     def momentum_update_(
         self, param: Array, grad: Array, v: Array, lr: float, beta: float

@@ -2,7 +2,8 @@
 
 Storage is numpy arrays (so results interoperate), but every value is computed by a Python `for`
 loop over Python floats: `tolist()` in, one loop, `numpy.array(list)` out. Nothing vectorized does
-the work. Slow by nature, never made slow on purpose.
+the work. Slow by nature, never made slow on purpose. The math of one element, with NumPy's answer
+where Python's float operators raise, is in `_python_scalars`.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from backends import _python_scalars as scalar
 from backends._base import Array, DTypeLike
 from backends._host_storage import HostStorage
 from backends._shapes import (
@@ -45,69 +47,6 @@ def offsets(out_shape: Shape, shape: Shape, strides: list[int] | None = None) ->
         step = 0 if j < 0 or shape[j] == 1 else strides[j]
         index = [i + t * step for i in index for t in range(n)]
     return index
-
-
-def _exp(x: float) -> float:
-    try:
-        return math.exp(x)  # nan stays nan, exp(-inf) is 0
-    except OverflowError:  # exactly where the result exceeds the float range
-        return math.inf
-
-
-def _log(x: float) -> float:
-    if x > 0:
-        return math.log(x)
-    return -math.inf if x == 0 else math.nan
-
-
-def _sqrt(x: float) -> float:
-    return math.sqrt(x) if x >= 0 else math.nan
-
-
-def _divide(a: float, b: float) -> float:
-    if b != 0:
-        return a / b
-    if a == 0 or math.isnan(a):
-        return math.nan
-    return math.copysign(math.inf, a) * math.copysign(1.0, b)
-
-
-def _power(a: float, b: float) -> float:
-    if -math.inf < a < 0 and math.isfinite(b) and b != math.floor(b):
-        return math.nan  # not a real number (Python would give a complex one, or overflow)
-    try:
-        return a**b
-    except (OverflowError, ZeroDivisionError):  # |a**b| beyond the range, or 0 ** negative: an inf,
-        return math.copysign(math.inf, a) if _odd(b) else math.inf  # negative as a**b would be
-
-
-def _odd(b: float) -> bool:
-    return math.isfinite(b) and b == math.floor(b) and math.fmod(b, 2.0) != 0.0
-
-
-def _maximum(a: float, b: float) -> float:
-    return a if a >= b or a != a else b
-
-
-def _minimum(a: float, b: float) -> float:
-    return a if a <= b or a != a else b
-
-
-def _sigmoid_backward(dA: float, z: float) -> float:
-    e = math.exp(-abs(z))  # s (1 - s) = e / (1 + e)**2: no 1 - s to cancel in the tails
-    return dA * (e / ((1.0 + e) * (1.0 + e)))
-
-
-def _tanh_backward(dA: float, z: float) -> float:
-    e = math.exp(-2.0 * abs(z))  # 1 - tanh(z)**2 = 4e / (1 + e)**2, e = exp(-2|z|)
-    return dA * (4.0 * e / ((1.0 + e) * (1.0 + e)))
-
-
-def _sigmoid(z: float) -> float:
-    if z >= 0:
-        return 1.0 / (1.0 + math.exp(-z))
-    e = math.exp(z)
-    return e / (1.0 + e)
 
 
 class PythonBackend(HostStorage):
@@ -158,16 +97,16 @@ class PythonBackend(HostStorage):
 
     # -- elementwise ----------------------------------------------------------------------------
     def exp(self, x: Array) -> Array:
-        return self._unary(_exp, x)
+        return self._unary(scalar.exp, x)
 
     def log(self, x: Array) -> Array:
-        return self._unary(_log, x)
+        return self._unary(scalar.log, x)
 
     def tanh(self, x: Array) -> Array:
         return self._unary(math.tanh, x)
 
     def sqrt(self, x: Array) -> Array:
-        return self._unary(_sqrt, x)
+        return self._unary(scalar.sqrt, x)
 
     def negative(self, x: Array) -> Array:
         return self._unary(lambda v: -v, x)
@@ -185,16 +124,16 @@ class PythonBackend(HostStorage):
         return self._binary("multiply", lambda x, y: x * y, a, b)
 
     def divide(self, a: Array, b: Array) -> Array:
-        return self._binary("divide", _divide, a, b)
+        return self._binary("divide", scalar.divide, a, b)
 
     def maximum(self, a: Array, b: Array) -> Array:
-        return self._binary("maximum", _maximum, a, b)
+        return self._binary("maximum", scalar.maximum, a, b)
 
     def minimum(self, a: Array, b: Array) -> Array:
-        return self._binary("minimum", _minimum, a, b)
+        return self._binary("minimum", scalar.minimum, a, b)
 
     def power(self, a: Array, b: Array) -> Array:
-        return self._binary("power", _power, a, b)
+        return self._binary("power", scalar.power, a, b)
 
     def greater(self, a: Array, b: Array) -> Array:
         a, b = self._float(a), self._float(b)
@@ -253,18 +192,18 @@ class PythonBackend(HostStorage):
         axes = normalize_axes("max", axis, x.ndim)
         if any(x.shape[k] == 0 for k in axes):
             raise ValueError(f"max: zero-size reduction over axis {axis} of shape {x.shape} has no identity")
-        return self._reduce("max", x, axis, keepdims, -math.inf, _maximum)
+        return self._reduce("max", x, axis, keepdims, -math.inf, scalar.maximum)
 
     # -- activations: the definitions, one element at a time ------------------------------------
     def sigmoid(self, Z: Array) -> Array:
         """1 / (1 + exp(-z)), from the side where exp cannot overflow."""
-        return self._unary(_sigmoid, Z)
+        return self._unary(scalar.sigmoid, Z)
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
-        return self._binary("sigmoid_backward", _sigmoid_backward, dA, Z)
+        return self._binary("sigmoid_backward", scalar.sigmoid_backward, dA, Z)
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
-        return self._binary("tanh_backward", _tanh_backward, dA, Z)
+        return self._binary("tanh_backward", scalar.tanh_backward, dA, Z)
 
     def relu(self, Z: Array) -> Array:
         return self._unary(lambda z: z if z > 0 or z != z else 0.0, Z)  # nan stays nan
@@ -283,27 +222,27 @@ class PythonBackend(HostStorage):
     def softmax(self, Z: Array) -> Array:
         if Z.ndim == 0 or Z.shape[0] == 0:
             return super().softmax(Z)
-        return self._python_train.softmax(Z)
+        return self._python_train.softmax(self._float(Z))
 
     def softmax_backward(self, dA: Array, Z: Array) -> Array:
         if dA.shape != Z.shape or Z.ndim == 0 or Z.shape[0] == 0:
             return super().softmax_backward(dA, Z)
-        return self._python_train.softmax_backward(dA, Z)
+        return self._python_train.softmax_backward(self._float(dA), self._float(Z))
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
         if AL.shape != Y.shape or AL.ndim == 0:
             return super().categorical_cross_entropy(AL, Y)
-        return self._python_train.categorical_cross_entropy(AL, Y, self.dtype)
+        return self._python_train.categorical_cross_entropy(self._float(AL), self._float(Y), self.dtype)
 
     def momentum_update_(
         self, param: Array, grad: Array, v: Array, lr: float, beta: float
     ) -> tuple[Array, Array]:
-        return self._python_train.momentum_update_(param, grad, v, lr, beta)
+        return self._python_train.momentum_update_(param, self._float(grad), v, lr, beta)
 
     def rmsprop_update_(
         self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
     ) -> tuple[Array, Array]:
-        return self._python_train.rmsprop_update_(param, grad, s, lr, beta, epsilon)
+        return self._python_train.rmsprop_update_(param, self._float(grad), s, lr, beta, epsilon)
 
     def adam_update_(
         self,
@@ -317,7 +256,7 @@ class PythonBackend(HostStorage):
         epsilon: float,
         t: int,
     ) -> tuple[Array, Array, Array]:
-        return self._python_train.adam_update_(param, grad, v, s, lr, beta1, beta2, epsilon, t)
+        return self._python_train.adam_update_(param, self._float(grad), v, s, lr, beta1, beta2, epsilon, t)
 
     def argmax(self, x: Array, axis: int = 0) -> Array:
         return self._python_train.argmax(x, axis)

@@ -151,6 +151,15 @@ CALLS = {
     "binary_cross_entropy": lambda be, x, y: be.binary_cross_entropy(be.sigmoid(x), y),
     "binary_cross_entropy_backward": lambda be, x, y: be.binary_cross_entropy_backward(be.sigmoid(x), y),
     "mean_squared_error": lambda be, x, y: be.mean_squared_error(x, y),
+    "softmax": lambda be, x, y: be.softmax(x),
+    "softmax_backward": lambda be, x, y: be.softmax_backward(y, x),
+    "categorical_cross_entropy": lambda be, x, y: be.categorical_cross_entropy(be.softmax(x), y),
+    "momentum_update_": lambda be, x, y: be.momentum_update_(
+        be.ones(x.shape), x, be.zeros(x.shape), 0.1, 0.9
+    )[0],
+    "adam_update_": lambda be, x, y: be.adam_update_(
+        be.ones(x.shape), x, be.zeros(x.shape), be.zeros(x.shape), 0.1, 0.9, 0.999, 1e-8, 1
+    )[0],
     "mean_squared_error_backward": lambda be, x, y: be.mean_squared_error_backward(x, y),
 }
 
