@@ -51,14 +51,16 @@ class Backend(ArrayOps):
         return self.where(self.greater(Z, self.zeros(())), Z, self.multiply(Z, self.full((), slope)))
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA * s * (1 - s), s = sigmoid(Z)."""
-        s = self.sigmoid(Z)
-        return self.multiply(dA, self.multiply(s, self.subtract(self.ones(()), s)))
+        """dZ = dA * s * (1 - s) = dA * e / (1 + e)**2 with e = exp(-|Z|): no cancellation in the tails."""
+        e = self.exp(self.negative(self.abs(Z)))
+        d = self.add(self.ones(()), e)
+        return self.multiply(dA, self.divide(e, self.multiply(d, d)))
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA * (1 - tanh(Z)**2)."""
-        t = self.tanh(Z)
-        return self.multiply(dA, self.subtract(self.ones(()), self.multiply(t, t)))
+        """dZ = dA * (1 - tanh(Z)**2) = dA * 4e / (1 + e)**2 with e = exp(-2|Z|): accurate in the tails."""
+        e = self.exp(self.multiply(self.abs(Z), self.full((), -2.0)))
+        d = self.add(self.ones(()), e)
+        return self.multiply(dA, self.divide(self.multiply(e, self.full((), 4.0)), self.multiply(d, d)))
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA where Z > 0 else exactly 0 (also for an inf/nan dA, and where Z is nan)."""
