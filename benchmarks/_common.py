@@ -5,40 +5,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 
 import backends
+from benchmarks._names import parse_backend_list
+from benchmarks._profiles import PROFILES, Profile, check_profile
 
 DTYPES = ("float32", "float64")
 
 
-@dataclass(frozen=True)
-class Profile:
-    """How long each benchmark may run: a time budget per row and bounds on rounds."""
-
-    name: str
-    budget_s: float  # total timed seconds per benchmark row (before min_rounds takes over)
-    round_s: float  # target seconds per round: fast calls are repeated `iterations` times a round
-    min_rounds: int
-    max_rounds: int
-
-
-PROFILES = {
-    "quick": Profile("quick", budget_s=0.25, round_s=0.002, min_rounds=3, max_rounds=200),
-    "full": Profile("full", budget_s=1.0, round_s=0.005, min_rounds=5, max_rounds=1000),
-}
-
-
 def profile_name() -> str:
     """quick (default) | full, from XNN_BENCH_PROFILE (the conftest copies --bench-profile there)."""
-    name = os.environ.get("XNN_BENCH_PROFILE", "").strip().lower() or "quick"
-    if name not in PROFILES:
-        raise pytest.UsageError(f"XNN_BENCH_PROFILE={name!r}: expected one of {sorted(PROFILES)}")
-    return name
+    try:
+        return check_profile(os.environ.get("XNN_BENCH_PROFILE"), "XNN_BENCH_PROFILE")
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def profile() -> Profile:
@@ -53,14 +37,12 @@ def pick(quick: Any, full: Any) -> Any:
 
 def selected_backends() -> tuple[str, ...]:
     """XNN_BENCH_BACKENDS="numpy,numba" narrows the run; default: every registered backend."""
-    raw = os.environ.get("XNN_BENCH_BACKENDS", "")
-    names = tuple(n.strip().lower() for n in raw.split(",") if n.strip()) or tuple(backends.REGISTRY)
-    unknown = sorted(set(names) - set(backends.REGISTRY))
-    if unknown:
-        raise pytest.UsageError(
-            f"XNN_BENCH_BACKENDS names unknown backends {unknown}; known: {tuple(backends.REGISTRY)}"
+    try:
+        return parse_backend_list(
+            os.environ.get("XNN_BENCH_BACKENDS"), "XNN_BENCH_BACKENDS", backends.REGISTRY
         )
-    return names
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def backend_cases(limit: Callable[[str], bool] = lambda name: True) -> list[tuple[str, str]]:

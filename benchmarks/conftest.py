@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks._profiles import PROFILES
 from benchmarks._threads import THREAD_VARS, bench_threads, pin_threads
 
 pin_threads()
@@ -31,7 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """--bench-profile quick|full (same as XNN_BENCH_PROFILE)."""
     parser.addoption(
         "--bench-profile",
-        choices=("quick", "full"),
+        choices=tuple(PROFILES),
         default=None,
         help="benchmark sizes: quick (default, minutes) or full (the whole sweep)",
     )

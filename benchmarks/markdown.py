@@ -4,29 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.report import TARGETS, Row, compile_times, speedups, targets
-
-
-def fmt_time(seconds: float | None) -> str:
-    """Seconds with a unit, 3 significant digits."""
-    if seconds is None:
-        return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def fmt_ratio(ratio: float | None) -> str:
-    """12,345× | 12.3× | 0.85×; a dash where there is no baseline."""
-    if ratio is None:
-        return "—"
-    return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.3g}×"
-
-
-def _md_table(header: list[str], lines: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return out + ["| " + " | ".join(cells) + " |" for cells in lines]
+from benchmarks._format import fmt_ratio, fmt_time, md_table
+from benchmarks.results import Row
+from benchmarks.tables import TARGETS, compile_times, speedups, targets
 
 
 def _speedup_sections(table: list[dict[str, Any]]) -> list[str]:
@@ -45,7 +25,7 @@ def _speedup_sections(table: list[dict[str, Any]]) -> list[str]:
             if (t["suite"], t["op"]) == (suite, op)
         ]
         out += ["", f"## {suite}: {op}", ""]
-        out += _md_table(["size", "dtype", "backend", "median", "speedup vs python", "vs numpy"], cells)
+        out += md_table(["size", "dtype", "backend", "median", "speedup vs python", "vs numpy"], cells)
     return out
 
 
@@ -73,7 +53,7 @@ def _compile_section(lines: list[dict[str, Any]]) -> list[str]:
         "process, cold",
         "process, warm",
     ]
-    return ["", "## numba compile: first call in a fresh process", ""] + _md_table(header, cells)
+    return ["", "## numba compile: first call in a fresh process", ""] + md_table(header, cells)
 
 
 def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
@@ -82,8 +62,8 @@ def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
     cells = []
     for t in lines:
         row = [t["size"], t["dtype"], fmt_time(t["numpy"]) + (" (paired)" if t.get("paired") else "")]
-        for peer, _ in TARGETS:
-            time_s, ratio, ok = t[peer]
+        for target in TARGETS:
+            time_s, ratio, ok = t[target.peer]
             mark = "" if ok is None else (" ✓" if ok else " ✗")
             row += [fmt_time(time_s), fmt_ratio(ratio) + mark]
         cells.append(row)
@@ -100,7 +80,7 @@ def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
         "Where marked (paired), the numpy step and the lean step were timed alternately, call by call, "
         "and the ratio is the median of per-pair ratios; PyTorch runs in a process of its own."
     )
-    return ["", "## Targets: the numpy backend's training step", "", note, ""] + _md_table(header, cells)
+    return ["", "## Targets: the numpy backend's training step", "", note, ""] + md_table(header, cells)
 
 
 def _preamble(machine: dict[str, Any]) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -11,34 +10,19 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
-from benchmarks.markdown import fmt_ratio  # noqa: E402
-from benchmarks.report import BACKEND_ORDER, Row  # noqa: E402
-
-
-def _ordered(names: Iterable[str]) -> list[str]:
-    """Distinct backend names, known ones in BACKEND_ORDER, then the rest alphabetically."""
-    unique = set(names)
-    return [b for b in BACKEND_ORDER if b in unique] + sorted(unique - set(BACKEND_ORDER))
-
-
-# tab10 slots: the backends first, so numpy and numba never share a hue
-PALETTE = (
-    "python",
-    "numpy",
-    "numba",
-    "cupy",
-    "numpy-example-loop",
-    "numpy-lean",
-    "numpy-naive",
-    "torch-cpu",
-    "torch-cuda",
-)
+from benchmarks._format import fmt_ratio  # noqa: E402
+from benchmarks._names import BACKEND_ORDER, ordered  # noqa: E402
+from benchmarks.results import Row  # noqa: E402
+from benchmarks.tables import speedups  # noqa: E402
 
 
 def _color(name: str) -> Any:
-    """The same colour for a backend in every panel and plot."""
-    index = PALETTE.index(name) if name in PALETTE else 9  # anything else: the last slot
-    return plt.get_cmap("tab10")(index % 10)
+    """The same colour for a backend in every panel and plot: its place in BACKEND_ORDER."""
+    base = name.split("+", 1)[0]
+    if base not in BACKEND_ORDER:
+        return "0.45"  # a grey for names the order does not know
+    index = BACKEND_ORDER.index(base)
+    return plt.get_cmap("tab10")(index) if index < 10 else plt.get_cmap("Dark2")(index - 10)
 
 
 def _grid(count: int, width: float = 5.0, height: float = 3.6) -> tuple[Any, list[Any]]:
@@ -84,7 +68,7 @@ def speedup_plot(table: list[dict[str, Any]], dtype: str, path: Path) -> Path | 
                 next((t["vs_python"] for t in mine if t["size"] == s and t["backend"] == b), None)
                 for s in sizes
             ]
-            for b in _ordered(t["backend"] for t in mine)
+            for b in ordered(t["backend"] for t in mine)
         }
         _bars(ax, sizes, series, fmt_ratio)
         ax.set_title(f"{key[1]} ({dtype})", fontsize=9)
@@ -101,7 +85,7 @@ def time_vs_size_plot(rows: list[Row], path: Path) -> Path | None:
         return None
     fig, axes = _grid(len(ops))
     for ax, op in zip(axes, ops, strict=True):
-        for b in _ordered(r.backend for r in mine if r.op == op):
+        for b in ordered(r.backend for r in mine if r.op == op):
             for dtype, style in (("float32", "-o"), ("float64", "--s")):
                 pts = sorted((r.n, r.median) for r in mine if (r.op, r.backend, r.dtype) == (op, b, dtype))
                 if pts:
@@ -126,7 +110,7 @@ def training_step_plot(rows: list[Row], path: Path) -> Path | None:
         nets = list(dict.fromkeys(r.size for r in mine))
         series = {
             b: [next((r.median for r in mine if r.size == s and r.backend == b), None) for s in nets]
-            for b in _ordered(r.backend for r in mine)
+            for b in ordered(r.backend for r in mine)
         }
         _bars(ax, nets, series)
         ax.set(title=f"one training step ({dtype})", ylabel="median (s, log)")
@@ -142,8 +126,9 @@ def _save(fig: Any, path: Path, title: str) -> Path:
     return path
 
 
-def write_plots(rows: list[Row], table: list[dict[str, Any]], out: Path) -> list[Path]:
+def write_plots(rows: list[Row], out: Path) -> list[Path]:
     """Every plot the data allows, written into `out`; returns the paths written."""
+    table = speedups(rows)
     made = [
         speedup_plot(table, dtype, out / f"speedup_vs_python_{dtype}.png")
         for dtype in sorted({t["dtype"] for t in table})
