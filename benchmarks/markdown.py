@@ -6,7 +6,8 @@ from typing import Any
 
 from benchmarks._format import fmt_ratio, fmt_time, md_table
 from benchmarks.results import Row
-from benchmarks.tables import TARGETS, compile_times, speedups, targets
+from benchmarks.tables import compile_times, speedups
+from benchmarks.targets import targets_section
 
 
 def _speedup_sections(table: list[dict[str, Any]]) -> list[str]:
@@ -56,33 +57,6 @@ def _compile_section(lines: list[dict[str, Any]]) -> list[str]:
     return ["", "## numba compile: first call in a fresh process", ""] + md_table(header, cells)
 
 
-def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
-    if not lines:
-        return []
-    cells = []
-    for t in lines:
-        row = [t["size"], t["dtype"], fmt_time(t["numpy"]) + (" (paired)" if t.get("paired") else "")]
-        for target in TARGETS:
-            time_s, ratio, ok = t[target.peer]
-            mark = "" if ok is None else (" ✓" if ok else " ✗")
-            row += [fmt_time(time_s), fmt_ratio(ratio) + mark]
-        cells.append(row)
-    header = [
-        "net",
-        "dtype",
-        "numpy step",
-        "lean NumPy",
-        "numpy / lean (≤ 1.1)",
-        "PyTorch CPU",
-        "numpy / torch (≤ 1.0)",
-    ]
-    note = (
-        "Where marked (paired), the numpy step and the lean step were timed alternately, call by call, "
-        "and the ratio is the median of per-pair ratios; PyTorch runs in a process of its own."
-    )
-    return ["", "## Targets: the numpy backend's training step", "", note, ""] + md_table(header, cells)
-
-
 def _preamble(machine: dict[str, Any]) -> list[str]:
     xnn = machine.get("xnn", {})
     cpu = machine.get("cpu", {}) if isinstance(machine.get("cpu"), dict) else {}
@@ -116,5 +90,5 @@ def _load(xnn: dict[str, Any]) -> str | None:
 
 def markdown(rows: list[Row], machine: dict[str, Any]) -> str:
     """The whole report as Markdown."""
-    parts = _preamble(machine) + _targets_section(targets(rows)) + _speedup_sections(speedups(rows))
+    parts = _preamble(machine) + targets_section(rows, machine) + _speedup_sections(speedups(rows))
     return "\n".join(parts + _compile_section(compile_times(rows))) + "\n"

@@ -12,7 +12,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `benchmarks` is a folder of the checkout, not an installed package
 
-from benchmarks import markdown, report, tables  # noqa: E402
+from benchmarks import markdown, report, tables, targets  # noqa: E402
 from benchmarks.results import ReportError, load  # noqa: E402
 
 
@@ -107,7 +107,7 @@ def test_table_orders_backends_python_first(results):
 
 
 def test_targets_compare_numpy_step_with_peers(results):
-    (f32, f64) = tables.targets(load(results)[0])
+    (f32, f64) = targets.targets(load(results)[0])
     assert f32["numpy-lean"] == (0.01, pytest.approx(1.05), True)
     assert f32["torch-cpu"] == (0.012, pytest.approx(0.875), True)
     assert f64["numpy-lean"] == (0.01, pytest.approx(2.0), False)
@@ -130,7 +130,7 @@ def test_paired_rows_set_the_lean_ratio_and_stay_out_of_the_tables(tmp_path):
     path = tmp_path / "paired.json"
     path.write_text(json.dumps({"machine_info": {}, "benchmarks": [*BENCHMARKS, paired]}))
     rows = load(path)[0]
-    f64 = tables.targets(rows)[1]
+    f64 = targets.targets(rows)[1]
     # the separately timed rows said 2.0x; the call-by-call median (1.04) is what the table shows
     assert f64["numpy-lean"] == (0.025, pytest.approx(1.04), True)
     assert f64["numpy"] == 0.026 and f64["paired"] is True
@@ -217,3 +217,22 @@ def test_reference_steps_train_like_xnn(dims):
     W1 = step.model[0].weight.detach().numpy()
     np.testing.assert_allclose(W1, net.parameters["W1"], rtol=1e-10, atol=1e-12)
     assert torch.get_num_threads() == 1
+
+
+def test_report_explains_each_target_mark_in_words(results):
+    text = markdown.markdown(*load(results))
+    assert "How to read a mark" in text
+    assert "may take at most 1.1× the time of a hand-written NumPy step" in text
+    assert (
+        "[784, 256, 128, 1] m=2048 float64: the numpy step took 20 ms, 2× the lean NumPy step's 10 ms; "
+        "the target is at most 1.1×: missed by 82 % ✗." in text
+    )
+    assert "float32: the numpy step took 10.5 ms, 1.05× the lean NumPy step's 10 ms" in text
+    assert "under load" not in text  # the fixture records no load averages
+
+
+def test_report_warns_when_measured_under_load(tmp_path):
+    path = tmp_path / "busy.json"
+    machine = {"xnn": {"cpu_count": 2, "loadavg_start": [3.1, 2, 1], "loadavg_end": [2.0, 2, 1]}}
+    path.write_text(json.dumps({"machine_info": machine, "benchmarks": BENCHMARKS}))
+    assert "up to 3.1 on 2 cores" in markdown.markdown(*load(path))
