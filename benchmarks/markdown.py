@@ -6,6 +6,7 @@ from typing import Any
 
 from benchmarks._format import fmt_ratio, fmt_time, md_table
 from benchmarks.results import Row
+from benchmarks.step_profile import profile_section
 from benchmarks.tables import compile_times, speedups
 from benchmarks.targets import targets_section
 
@@ -90,5 +91,10 @@ def _load(xnn: dict[str, Any]) -> str | None:
 
 def markdown(rows: list[Row], machine: dict[str, Any]) -> str:
     """The whole report as Markdown."""
-    parts = _preamble(machine) + targets_section(rows, machine) + _speedup_sections(speedups(rows))
+    parts = (
+        _preamble(machine)
+        + targets_section(rows, machine)
+        + profile_section(rows)
+        + _speedup_sections(speedups(rows))
+    )
     return "\n".join(parts + _compile_section(compile_times(rows))) + "\n"

@@ -5,34 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-
-from benchmarks._format import fmt_ratio  # noqa: E402
-from benchmarks._names import BACKEND_ORDER, ordered  # noqa: E402
-from benchmarks.results import Row  # noqa: E402
-from benchmarks.tables import speedups  # noqa: E402
-
-
-def _color(name: str) -> Any:
-    """The same colour for a backend in every panel and plot: its place in BACKEND_ORDER."""
-    base = name.split("+", 1)[0]
-    if base not in BACKEND_ORDER:
-        return "0.45"  # a grey for names the order does not know
-    index = BACKEND_ORDER.index(base)
-    return plt.get_cmap("tab10")(index) if index < 10 else plt.get_cmap("Dark2")(index - 10)
-
-
-def _grid(count: int, width: float = 5.0, height: float = 3.6) -> tuple[Any, list[Any]]:
-    cols = min(3, count)
-    rows = -(-count // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    flat = list(axes.ravel())
-    for ax in flat[count:]:
-        ax.set_visible(False)
-    return fig, flat[:count]
+from benchmarks._format import fmt_ratio
+from benchmarks._names import ordered
+from benchmarks._style import color, grid, save
+from benchmarks.plot_profile import profile_plot
+from benchmarks.results import Row
+from benchmarks.tables import speedups
 
 
 def _bars(ax: Any, groups: list[str], series: dict[str, list[float | None]], fmt=None) -> None:
@@ -41,7 +19,7 @@ def _bars(ax: Any, groups: list[str], series: dict[str, list[float | None]], fmt
     for k, (name, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i, v in enumerate(values) if v is not None]
         ys = [v for v in values if v is not None]
-        bars = ax.bar(xs, ys, width, label=name, color=_color(name))
+        bars = ax.bar(xs, ys, width, label=name, color=color(name))
         if fmt:
             ax.bar_label(bars, labels=[fmt(v) for v in ys], fontsize=6, rotation=90, padding=2)
     ax.set_xticks(range(len(groups)), groups, rotation=20, ha="right", fontsize=7)
@@ -59,7 +37,7 @@ def speedup_plot(table: list[dict[str, Any]], dtype: str, path: Path) -> Path | 
     ops = list(dict.fromkeys((t["suite"], t["op"]) for t in lines))
     if not ops:
         return None
-    fig, axes = _grid(len(ops))
+    fig, axes = grid(len(ops))
     for ax, key in zip(axes, ops, strict=True):
         mine = [t for t in lines if (t["suite"], t["op"]) == key]
         sizes = list(dict.fromkeys(t["size"] for t in mine))
@@ -74,7 +52,7 @@ def speedup_plot(table: list[dict[str, Any]], dtype: str, path: Path) -> Path | 
         ax.set_title(f"{key[1]} ({dtype})", fontsize=9)
         ax.set_ylabel("speedup over python loops (×)")
         ax.legend(fontsize=7)
-    return _save(fig, path, f"What vectorization buys: speedup over explicit Python loops, {dtype}")
+    return save(fig, path, f"What vectorization buys: speedup over explicit Python loops, {dtype}")
 
 
 def time_vs_size_plot(rows: list[Row], path: Path) -> Path | None:
@@ -83,19 +61,19 @@ def time_vs_size_plot(rows: list[Row], path: Path) -> Path | None:
     ops = list(dict.fromkeys(r.op for r in mine))
     if not ops:
         return None
-    fig, axes = _grid(len(ops))
+    fig, axes = grid(len(ops))
     for ax, op in zip(axes, ops, strict=True):
         for b in ordered(r.backend for r in mine if r.op == op):
             for dtype, style in (("float32", "-o"), ("float64", "--s")):
                 pts = sorted((r.n, r.median) for r in mine if (r.op, r.backend, r.dtype) == (op, b, dtype))
                 if pts:
                     ax.plot(
-                        *zip(*pts, strict=True), style, label=f"{b} {dtype}", markersize=3, color=_color(b)
+                        *zip(*pts, strict=True), style, label=f"{b} {dtype}", markersize=3, color=color(b)
                     )
         ax.tick_params(axis="x", which="minor", labelbottom=False)
         ax.set(xscale="log", yscale="log", title=op, xlabel="size (n or elements)", ylabel="median (s)")
         ax.legend(fontsize=6)
-    return _save(fig, path, "Time vs size per backend")
+    return save(fig, path, "Time vs size per backend")
 
 
 def training_step_plot(rows: list[Row], path: Path) -> Path | None:
@@ -104,7 +82,7 @@ def training_step_plot(rows: list[Row], path: Path) -> Path | None:
     dtypes = sorted({r.dtype for r in steps})
     if not dtypes:
         return None
-    fig, axes = _grid(len(dtypes), width=7.0, height=4.2)
+    fig, axes = grid(len(dtypes), width=7.0, height=4.2)
     for ax, dtype in zip(axes, dtypes, strict=True):
         mine = sorted((r for r in steps if r.dtype == dtype), key=lambda r: r.n)
         nets = list(dict.fromkeys(r.size for r in mine))
@@ -115,15 +93,7 @@ def training_step_plot(rows: list[Row], path: Path) -> Path | None:
         _bars(ax, nets, series)
         ax.set(title=f"one training step ({dtype})", ylabel="median (s, log)")
         ax.legend(fontsize=7)
-    return _save(fig, path, "Training step: xnn backends vs lean NumPy, course NumPy and PyTorch")
-
-
-def _save(fig: Any, path: Path, title: str) -> Path:
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return save(fig, path, "Training step: xnn backends vs lean NumPy, course NumPy and PyTorch")
 
 
 def write_plots(rows: list[Row], out: Path) -> list[Path]:
@@ -136,5 +106,6 @@ def write_plots(rows: list[Row], out: Path) -> list[Path]:
     made += [
         time_vs_size_plot(rows, out / "time_vs_size.png"),
         training_step_plot(rows, out / "training_step.png"),
+        profile_plot(rows, out / "step_profile.png"),
     ]
     return [p for p in made if p is not None]
