@@ -83,12 +83,15 @@ def warm_up(fn: Callable[[], Any]) -> float:
     return first if first > 1.0 else timed_once(fn)
 
 
-def measure(benchmark: Any, fn: Callable[[], Any]) -> Any:
-    """Warm up, then time fn with rounds/iterations sized to the profile's budget."""
+def measure(benchmark: Any, fn: Callable[[], Any], slow_rounds: int = 3) -> Any:
+    """Warm up, then time fn with rounds/iterations sized to the profile's budget.
+
+    A call over a second gets at most `slow_rounds` rounds (seconds-long loops: 3 say enough).
+    """
     p = profile()
     call_s = max(warm_up(fn), 1e-7)
     iterations = max(1, min(1000, int(p.round_s / call_s)))
-    floor = min(p.min_rounds, 3) if call_s > 1.0 else p.min_rounds  # seconds-long loops: 3 say enough
+    floor = min(p.min_rounds, slow_rounds) if call_s > 1.0 else p.min_rounds
     rounds = max(floor, min(p.max_rounds, int(p.budget_s / (call_s * iterations))))
     benchmark.extra_info.update(rounds=rounds, iterations=iterations)
     return benchmark.pedantic(fn, rounds=rounds, iterations=iterations)

@@ -25,6 +25,11 @@ def fmt_count(n: float) -> str:
     return f"{n:,.0f}"
 
 
+def fmt_about(n: float) -> str:
+    """A size read off a curve, to 2 significant digits: 2,922 -> 2,900; 37.4 -> 37."""
+    return fmt_count(float(f"{n:.2g}"))
+
+
 def md_table(header: list[str], lines: list[list[str]]) -> list[str]:
     """A Markdown table as lines."""
     out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]

@@ -6,6 +6,7 @@ from typing import Any
 
 from benchmarks._format import fmt_ratio, fmt_time, md_table
 from benchmarks.results import Row
+from benchmarks.scaling import headline_section
 from benchmarks.step_profile import profile_section
 from benchmarks.tables import compile_times, speedups
 from benchmarks.targets import targets_section
@@ -72,7 +73,8 @@ def _preamble(machine: dict[str, Any]) -> list[str]:
     }
     lines = [f"- {k}: {v}" for k, v in facts.items() if v is not None]
     return [
-        "# xnn benchmark report",
+        "",
+        "## This run",
         "",
         "Median times; speedup = baseline median / this median at the "
         "same op, size and dtype (no row, no speedup: nothing is extrapolated).",
@@ -89,12 +91,14 @@ def _load(xnn: dict[str, Any]) -> str | None:
     return " / ".join(", ".join(map(str, v)) if v else "?" for v in (start, end))
 
 
-def markdown(rows: list[Row], machine: dict[str, Any]) -> str:
-    """The whole report as Markdown."""
+def markdown(rows: list[Row], machine: dict[str, Any], figures: bool = True) -> str:
+    """The whole report as Markdown; figures=False leaves out the links to the plots' PNGs."""
     parts = (
-        _preamble(machine)
+        ["# xnn benchmark report"]
+        + headline_section(rows, figures)
+        + _preamble(machine)
         + targets_section(rows, machine)
-        + profile_section(rows)
+        + profile_section(rows, figures)
         + _speedup_sections(speedups(rows))
     )
     return "\n".join(parts + _compile_section(compile_times(rows))) + "\n"

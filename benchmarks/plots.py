@@ -9,7 +9,10 @@ from benchmarks._format import fmt_ratio
 from benchmarks._names import ordered
 from benchmarks._style import color, grid, save
 from benchmarks.plot_profile import profile_plot
+from benchmarks.plot_scaling import scaling_plot
 from benchmarks.results import Row
+from benchmarks.scaling import FIGURE
+from benchmarks.step_profile import FIGURE as PROFILE_FIGURE
 from benchmarks.tables import speedups
 
 
@@ -104,8 +107,9 @@ def write_plots(rows: list[Row], out: Path) -> list[Path]:
         for dtype in sorted({t["dtype"] for t in table})
     ]
     made += [
+        scaling_plot(rows, out / FIGURE),
         time_vs_size_plot(rows, out / "time_vs_size.png"),
         training_step_plot(rows, out / "training_step.png"),
-        profile_plot(rows, out / "step_profile.png"),
+        profile_plot(rows, out / PROFILE_FIGURE),
     ]
     return [p for p in made if p is not None]

@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     out = args.out or args.json.parent
     out.mkdir(parents=True, exist_ok=True)
-    text = markdown(rows, machine)
+    text = markdown(rows, machine, figures=not args.no_plots)
     (out / "report.md").write_text(text)
     print(text)
     if not args.no_plots:

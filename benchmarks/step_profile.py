@@ -9,6 +9,8 @@ from benchmarks._names import order_key
 from benchmarks._timed_backend import CATEGORIES
 from benchmarks.results import Row
 
+FIGURE = "step_profile.png"
+
 
 def profiles(rows: list[Row]) -> list[dict[str, Any]]:
     """One line per (net, backend): the plain step's time and seconds per category, in display order."""
@@ -38,7 +40,7 @@ def _top(methods: dict[str, float], k: int = 3) -> str:
     return ", ".join(f"{m} {fmt_time(s)}" for m, s in ranked if s > 0)
 
 
-def profile_section(rows: list[Row]) -> list[str]:
+def profile_section(rows: list[Row], figures: bool = True) -> list[str]:
     """Markdown: where a step's time goes, per backend, with the three costliest backend calls."""
     lines = profiles(rows)
     if not lines:
@@ -57,4 +59,5 @@ def profile_section(rows: list[Row]) -> list[str]:
         "includes the fused linear_forward/backward calls (GEMMs with the bias add and db folded in); "
         "overhead is the plain step's time minus the calls' time: xnn's Python between backend calls."
     )
-    return ["", "## Where a training step's time goes", "", intro, ""] + md_table(header, cells)
+    figure = [f"![where a step's time goes]({FIGURE})", ""] if figures else []
+    return ["", "## Where a training step's time goes", "", intro, "", *figure] + md_table(header, cells)
