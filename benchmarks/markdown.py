@@ -1,10 +1,11 @@
-"""The report as Markdown: the targets, a speedup table per op and size, the numba compile table."""
+"""The report as Markdown: headline, targets, step profile, time to accuracy, speedups, compile times."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from benchmarks._format import fmt_ratio, fmt_time, md_table
+from benchmarks.accuracy import accuracy_section
 from benchmarks.results import Row
 from benchmarks.scaling import headline_section
 from benchmarks.step_profile import profile_section
@@ -99,6 +100,7 @@ def markdown(rows: list[Row], machine: dict[str, Any], figures: bool = True) -> 
         + _preamble(machine)
         + targets_section(rows, machine)
         + profile_section(rows, figures)
+        + accuracy_section(rows, figures)
         + _speedup_sections(speedups(rows))
     )
     return "\n".join(parts + _compile_section(compile_times(rows))) + "\n"

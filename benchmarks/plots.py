@@ -8,6 +8,8 @@ from typing import Any
 from benchmarks._format import fmt_ratio
 from benchmarks._names import ordered
 from benchmarks._style import color, grid, save
+from benchmarks.accuracy import FIGURE as ACCURACY_FIGURE
+from benchmarks.plot_accuracy import accuracy_plot
 from benchmarks.plot_profile import profile_plot
 from benchmarks.plot_scaling import scaling_plot
 from benchmarks.results import Row
@@ -111,5 +113,6 @@ def write_plots(rows: list[Row], out: Path) -> list[Path]:
         time_vs_size_plot(rows, out / "time_vs_size.png"),
         training_step_plot(rows, out / "training_step.png"),
         profile_plot(rows, out / PROFILE_FIGURE),
+        accuracy_plot(rows, out / ACCURACY_FIGURE),
     ]
     return [p for p in made if p is not None]
