@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks._folders import fresh_folder, holds_results
 from benchmarks._machine import machine_name
 from benchmarks._names import parse_backend_list
 from benchmarks._profiles import PROFILES, check_profile
@@ -91,30 +92,16 @@ def _environment(args: argparse.Namespace) -> dict[str, str]:
     return {**env, **thread_env(env)}
 
 
-def _holds_results(folder: Path) -> bool:
-    return (folder / "results.json").exists() or (folder / "report.md").exists()
-
-
 def out_folder(args: argparse.Namespace, now: float | None = None) -> Path:
     """Where this run writes: never over existing results unless --overwrite."""
     if args.out is not None:
-        if _holds_results(args.out) and not args.overwrite:
+        if holds_results(args.out) and not args.overwrite:
             raise UsageError(
                 f"--out {args.out} already holds results (results.json or report.md); "
                 "pass --overwrite to replace them, or choose another folder"
             )
         return args.out
-    default = RESULTS / machine_name() / args.profile
-    if args.overwrite or not _holds_results(default):
-        return default
-    stamp = time.strftime("%Y%m%d-%H%M%S", time.localtime(now))
-    fresh = default.with_name(f"{args.profile}-{stamp}")
-    print(
-        f"benchmarks: {default} already holds results; this run writes to {fresh} instead "
-        "(--overwrite or XNN_BENCH_OVERWRITE=1 replaces them)",
-        flush=True,
-    )
-    return fresh
+    return fresh_folder(RESULTS / machine_name() / args.profile, args.overwrite, now)
 
 
 def run(argv: list[str]) -> int:

@@ -5,6 +5,7 @@ each other in a shared process on a busy machine (measured here: a 30 us numpy m
 right after numba calls). So each registered backend is timed in a process of its own, except the
 pure-Python loops, which use no thread pool and ride along with numpy; PyTorch peer rows (the
 `torch` mark) get one more process. A newly registered backend gets its own process with no edit here.
+The GPU check's rows (`gpucheck` mark) are left to scripts/gpu_check.py.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def sessions(selected: Iterable[str]) -> list[Session]:
     for name in selected:
         host = SHARES_PROCESS_WITH.get(name, name)
         groups.setdefault(host if host in selected else name, []).append(name)
-    own = [Session(key, tuple(names), "not torch") for key, names in groups.items()]
-    return [*own, Session("torch", selected, "torch")]
+    own = [Session(key, tuple(names), "not torch and not gpucheck") for key, names in groups.items()]
+    return [*own, Session("torch", selected, "torch and not gpucheck")]
 
 
 def run_session(session: Session, json_path: Path, env: dict[str, str], extra: list[str]) -> int:

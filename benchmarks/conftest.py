@@ -39,8 +39,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the torch mark; copy --bench-profile into XNN_BENCH_PROFILE for the bench modules."""
+    """Register the torch and gpucheck marks; copy --bench-profile into XNN_BENCH_PROFILE."""
     config.addinivalue_line("markers", "torch: a PyTorch peer row (run in its own process by the runner)")
+    config.addinivalue_line(
+        "markers", "gpucheck: a row of the prepared GPU check (scripts/gpu_check.py), not of `run`"
+    )
     config.stash[LOAD_AT_START] = _loadavg()
     chosen = config.getoption("--bench-profile", default=None)
     if chosen:

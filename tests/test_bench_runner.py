@@ -56,8 +56,8 @@ def test_every_registered_backend_gets_a_session_and_a_new_one_its_own():
     assert by_name["numpy"].backends == ("numpy", "python")  # the loops ride with numpy
     assert by_name["numba"].backends == ("numba",) and by_name["dask"].backends == ("dask",)
     assert [s.name for s in sessions(KNOWN)] == ["numpy", "numba", "cupy", "torch"]
-    assert all(s.marks == "not torch" for s in sessions(KNOWN)[:-1])
-    assert sessions(KNOWN)[-1].marks == "torch"
+    assert all(s.marks == "not torch and not gpucheck" for s in sessions(KNOWN)[:-1])
+    assert sessions(KNOWN)[-1].marks == "torch and not gpucheck"
     ran = [b for s in sessions([*KNOWN, "dask"])[:-1] for b in s.backends]
     assert sorted(ran) == sorted([*KNOWN, "dask"])  # each exactly once
 
@@ -112,7 +112,11 @@ def test_an_explicit_out_folder_with_results_needs_overwrite(tmp_path):
         (["--profile", "full"], {}, "did you mean: python -m benchmarks run --profile full"),
         (["bench"], {}, "unknown command 'bench'; expected one of: run, report"),
         (["run", "--profile", "fast"], {}, "unknown benchmark profile 'fast' (from --profile)"),
-        (["run"], {"XNN_BENCH_PROFILE": "Fast"}, "'Fast' (from XNN_BENCH_PROFILE); expected one of: quick, full"),
+        (
+            ["run"],
+            {"XNN_BENCH_PROFILE": "Fast"},
+            "'Fast' (from XNN_BENCH_PROFILE); expected one of: quick, full",
+        ),
         (["run", "--backends", "numpy,nmba"], {}, "'nmba' (did you mean 'numba'?)"),
         (["run"], {"XNN_BENCH_BACKENDS": "torch"}, "XNN_BENCH_BACKENDS='torch' names unknown backend"),
         (["run"], {"XNN_BENCH_OVERWRITE": "maybe"}, "XNN_BENCH_OVERWRITE='maybe': expected 1 or 0"),
