@@ -31,21 +31,9 @@ def _versus(line: dict[str, Any], reference: dict[str, Any] | None) -> str:
     return fmt_ratio(line["time_to_target_s"] / reference["time_to_target_s"])
 
 
-def accuracy_section(rows: list[Row], figures: bool = True) -> list[str]:
-    """Markdown: the task, how each learner trains, and the table."""
-    lines = accuracy_lines(rows)
-    if not lines:
-        return []
+def _cells(lines: list[dict[str, Any]]) -> list[list[str]]:
     reference = next((line for line in lines if line["learner"] == REFERENCE), None)
-    first = lines[0]
-    intro = (
-        f"Train {first['task']} (scikit-learn's 8×8 digits, standardised, the same 80/20 split for all) "
-        f"to {first['target']:g} test accuracy, hidden layers {first.get('hidden')}. xnn backends: "
-        "mini-batch gradient descent, one epoch per `fit` call; scikit-learn: `MLPClassifier` with adam "
-        "(its defaults, one `partial_fit` epoch at a time) and lbfgs (fresh fits with max_iter = 2, 4, ...). "
-        "The clock counts training only; the test accuracy is read after every epoch with the clock stopped."
-    )
-    cells = [
+    return [
         [
             line["learner"],
             line["dtype"],
@@ -56,13 +44,22 @@ def accuracy_section(rows: list[Row], figures: bool = True) -> list[str]:
         ]
         for line in lines
     ]
-    header = [
-        "learner",
-        "dtype",
-        f"time to {first['target']:g}",
-        "epochs (lbfgs: tries)",
-        "best test accuracy",
-        f"time / {REFERENCE}",
-    ]
+
+
+def accuracy_section(rows: list[Row], figures: bool = True) -> list[str]:
+    """Markdown: the task, how each learner trains, and the table."""
+    lines = accuracy_lines(rows)
+    if not lines:
+        return []
+    first = lines[0]
+    intro = (
+        f"Train {first['task']} (scikit-learn's 8×8 digits, standardised, the same 80/20 split for all) "
+        f"to {first['target']:g} test accuracy, hidden layers {first.get('hidden')}. xnn backends: "
+        "mini-batch gradient descent, one epoch per `fit` call; scikit-learn: `MLPClassifier` with adam "
+        "(its defaults, one `partial_fit` epoch at a time) and lbfgs (fresh fits with max_iter = 2, 4, ...). "
+        "The clock counts training only; the test accuracy is read after every epoch with the clock stopped."
+    )
+    header = ["learner", "dtype", f"time to {first['target']:g}", "epochs (lbfgs: tries)"]
+    header += ["best test accuracy", f"time / {REFERENCE}"]
     figure = [f"![test accuracy against training time]({FIGURE})", ""] if figures else []
-    return ["", "## Time to accuracy", "", intro, "", *figure] + md_table(header, cells)
+    return ["", "## Time to accuracy", "", intro, "", *figure] + md_table(header, _cells(lines))

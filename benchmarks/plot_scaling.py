@@ -37,27 +37,34 @@ def _mark(ax: Any, pair: Pair, c: dict, slot: int) -> None:
     )
 
 
-def _no_crossing(ax: Any, said: list[str]) -> None:
-    """Pairs that never cross where both ran, as a note in the upper left."""
+def _notes(ax: Any, said: list[str]) -> None:
+    """What the lines cannot show (no crossing, a line stopped early) as one note in the upper left."""
     if said:
         ax.text(0.01, 0.98, "\n".join(said), transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")
 
 
-def _ends(ax: Any, lines: dict[str, list[tuple[float, float]]]) -> None:
-    """Say where a line stopped early (its next m would pass the cap)."""
+def _stopped(lines: dict[str, list[tuple[float, float]]]) -> list[str]:
+    """Lines that end before the largest m: their next step would have passed the profile's cap."""
     top = max(m for pts in lines.values() for m, _ in pts)
-    for name, pts in lines.items():
-        m, t = pts[-1]
-        if m < top:
-            ax.annotate(
-                f"{name} stops\n(next m over the cap)",
-                (m, t),
-                xytext=(6, -4),
-                textcoords="offset points",
-                fontsize=7,
-                color=color(name),
-                va="top",
-            )
+    ends = [(name, pts[-1][0]) for name, pts in lines.items() if pts[-1][0] < top]
+    return [f"{name} stops at m = {fmt_count(m)} (its next step would pass the time cap)" for name, m in ends]
+
+
+def _crossings(ax: Any, rows: list[Row]) -> list[str]:
+    """Mark every crossover; return the pairs that never cross (or always lead) as words."""
+    found = crossovers(rows)
+    for slot, (pair, c) in enumerate((p, c) for p, c in found if c["kind"] == "at"):
+        _mark(ax, pair, c, slot)
+    words = {"always": "faster at every m both ran", "never": "never faster for good"}
+    return [f"{p.challenger} vs {p.incumbent}: {words[c['kind']]}" for p, c in found if c["kind"] != "at"]
+
+
+def _label(ax: Any, first: Row) -> None:
+    ax.set(xscale="log", yscale="log", xlabel="m (examples per step)", ylabel="one training step (s, median)")
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v) if v >= 1 else f"{v:g}"))
+    ax.set_title(f"{first.info.get('layer_dims', '')} {first.dtype}, one line per backend", fontsize=10)
+    ax.grid(True, which="major", alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
 
 
 def scaling_plot(rows: list[Row], path: Path) -> Path | None:
@@ -69,18 +76,6 @@ def scaling_plot(rows: list[Row], path: Path) -> Path | None:
     for name, pts in lines.items():
         ms, ts = zip(*pts, strict=True)
         ax.plot(ms, ts, _style(name), marker="o", markersize=3.5, color=color(name), label=name)
-    found = crossovers(rows)
-    for slot, (pair, c) in enumerate((p, c) for p, c in found if c["kind"] == "at"):
-        _mark(ax, pair, c, slot)
-    words = {"always": "faster at every m both ran", "never": "never faster for good"}
-    _no_crossing(
-        ax, [f"{p.challenger} vs {p.incumbent}: {words[c['kind']]}" for p, c in found if c["kind"] != "at"]
-    )
-    _ends(ax, lines)
-    first = next(r for r in rows if r.suite == "scaling")
-    ax.set(xscale="log", yscale="log", xlabel="m (examples per step)", ylabel="one training step (s, median)")
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt_count(v) if v >= 1 else f"{v:g}"))
-    ax.set_title(f"{first.info.get('layer_dims', '')} {first.dtype}, one line per backend", fontsize=10)
-    ax.grid(True, which="major", alpha=0.3)
-    ax.legend(fontsize=8, loc="lower right")
+    _notes(ax, _crossings(ax, rows) + _stopped(lines))
+    _label(ax, next(r for r in rows if r.suite == "scaling"))
     return save(fig, path, "What vectorization buys, and from which size on: one training step against m")
