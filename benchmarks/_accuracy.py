@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import xnn
-from xnn.datasets import load_digits, standardize, train_test_split
+from xnn.datasets import load_digits, load_digits10
 
 Split = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
@@ -47,20 +47,12 @@ CLASSES = 2  # 10 once xnn trains multi-class (softmax) networks: the one line t
 
 
 def digits_split(task: Task, seed: int = 0) -> Split:
-    """(X_train, Y_train, X_test, Y_test) columns: Y (1, m) of 0/1, or one-hot (classes, m)."""
-    if task.classes == 2:
-        return load_digits(seed=seed)
-    from sklearn.datasets import load_digits as sk_digits
-
-    data = sk_digits()
-    Y = np.eye(task.classes)[data.target].T  # one-hot columns
-    X_train, Y_train, X_test, Y_test = train_test_split(data.data.T.astype(np.float64), Y, 0.2, seed)
-    X_train, X_test = standardize(X_train, X_test)
-    return X_train, Y_train, X_test, Y_test
+    """(X_train, Y_train, X_test, Y_test) columns from xnn.datasets: the same split for 2 and 10 classes."""
+    return (load_digits if task.classes == 2 else load_digits10)(seed=seed)
 
 
 def labels(Y: np.ndarray) -> np.ndarray:
-    """scikit-learn's 1-D labels from course columns: Y (1, m) of 0/1 or one-hot (classes, m)."""
+    """scikit-learn's 1-D labels from course columns: Y (1, m) of class numbers, or one-hot (classes, m)."""
     return Y.ravel().astype(int) if Y.shape[0] == 1 else Y.argmax(axis=0)
 
 

@@ -27,11 +27,20 @@ BACKEND_ORDER = (
 )
 
 
-def order_key(name: str) -> tuple[int, str]:
-    """Sort key: names in BACKEND_ORDER by their place, any other name after them, alphabetically."""
-    base = name.split("+", 1)[0]  # "cupy+upload" sorts (and is coloured) with "cupy"
-    index = BACKEND_ORDER.index(base) if base in BACKEND_ORDER else len(BACKEND_ORDER)
-    return (index, name)
+def base_of(name: str) -> str | None:
+    """The known name a variant belongs to: "cupy+upload" -> "cupy", "numba-composed" -> "numba"."""
+    if name in BACKEND_ORDER:
+        return name
+    known = [b for b in BACKEND_ORDER if name.startswith((f"{b}+", f"{b}-"))]
+    return max(known, key=len) if known else None
+
+
+def order_key(name: str) -> tuple[int, int, str]:
+    """Sort key: by the place of the name (or of its base) in BACKEND_ORDER, variants right after
+    their base, any other name last, alphabetically."""
+    base = base_of(name)
+    index = BACKEND_ORDER.index(base) if base else len(BACKEND_ORDER)
+    return (index, name != base, name)
 
 
 def ordered(names: Iterable[str]) -> list[str]:

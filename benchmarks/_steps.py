@@ -33,9 +33,9 @@ def backend_step(name: str, dims: Sequence[int], m: int, dtype: str, upload: boo
 
     def step() -> None:
         if upload:
-            net.step(be.asarray(X_host), be.asarray(Y_host), LEARNING_RATE)
+            net.train_step(be.asarray(X_host), be.asarray(Y_host), LEARNING_RATE, compute_cost=False)
         else:
-            net.step(X, Y, LEARNING_RATE)
+            net.train_step(X, Y, LEARNING_RATE, compute_cost=False)
         be.synchronize()
 
     return step

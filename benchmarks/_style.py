@@ -10,18 +10,20 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
 
-from benchmarks._names import BACKEND_ORDER  # noqa: E402
+from benchmarks._names import BACKEND_ORDER, base_of  # noqa: E402
 
 __all__ = ["color", "grid", "plt", "save"]
 
 
 def color(name: str) -> Any:
-    """The same colour for a backend in every panel and plot: its place in BACKEND_ORDER."""
-    base = name.split("+", 1)[0]
-    if base not in BACKEND_ORDER:
-        return "0.45"  # a grey for names the order does not know
+    """The same colour for a backend in every panel and plot: its place in BACKEND_ORDER; a variant
+    ("numba-composed") gets its base's colour, lightened; a name the order does not know, grey."""
+    base = base_of(name)
+    if base is None:
+        return "0.45"
     index = BACKEND_ORDER.index(base)
-    return plt.get_cmap("tab10")(index) if index < 10 else plt.get_cmap("Dark2")(index - 10)
+    rgb = plt.get_cmap("tab10")(index) if index < 10 else plt.get_cmap("Dark2")(index - 10)
+    return rgb if base == name else tuple(0.5 * c + 0.5 for c in rgb[:3])
 
 
 def grid(count: int, width: float = 5.0, height: float = 3.6) -> tuple[Any, list[Any]]:

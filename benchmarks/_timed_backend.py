@@ -18,10 +18,13 @@ from backends import Backend
 CATEGORIES = ("matmul", "elementwise", "reductions", "update", "sync/transfer", "other", "overhead")
 CATEGORY = {
     **dict.fromkeys(("matmul", "linear_forward", "linear_backward"), "matmul"),
-    **dict.fromkeys(("sum", "mean", "max", "binary_cross_entropy", "mean_squared_error"), "reductions"),
+    **dict.fromkeys(("sum", "mean", "max", "argmax"), "reductions"),
+    **dict.fromkeys(
+        ("binary_cross_entropy", "categorical_cross_entropy", "mean_squared_error"), "reductions"
+    ),
     **dict.fromkeys(("asarray", "to_numpy", "item", "synchronize", "materialize"), "sync/transfer"),
     **dict.fromkeys(("zeros", "ones", "full", "empty", "copy", "astype", "memory_info"), "other"),
-    **dict.fromkeys(("broadcast_to", "reshape", "transpose"), "other"),
+    **dict.fromkeys(("broadcast_to", "reshape", "transpose", "take", "dropout_mask"), "other"),
 }
 
 

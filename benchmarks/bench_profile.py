@@ -68,12 +68,12 @@ def test_step_profile(benchmark, name, net):
 
     def pair() -> None:
         start = time.perf_counter()
-        plain_net.step(X, Y, LEARNING_RATE, compute_cost=True)
+        plain_net.train_step(X, Y, LEARNING_RATE)
         be.synchronize()
         plain.append(time.perf_counter() - start)
         proxy.take_seconds()
         start = time.perf_counter()
-        timed_net.step(Xt, Yt, LEARNING_RATE, compute_cost=True)
+        timed_net.train_step(Xt, Yt, LEARNING_RATE)
         walls.append(time.perf_counter() - start)
         profiled.append(proxy.take_seconds())
 

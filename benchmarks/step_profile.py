@@ -54,8 +54,9 @@ def profile_section(rows: list[Row], figures: bool = True) -> list[str]:
     ]
     header = ["net", "backend", "step", *used, "costliest calls"]
     intro = (
-        "One training step as `fit` runs it (forward, cost, backward, SGD update), each backend call "
-        "timed and synced by a proxy around the backend (`benchmarks/_timed_backend.py`). matmul "
+        "One training step as `fit` runs it (`Network.train_step`: forward, cost, backward, SGD "
+        "update), each backend call timed and synced by a proxy around the backend "
+        "(`benchmarks/_timed_backend.py`). matmul "
         "includes the fused linear_forward/backward calls (GEMMs with the bias add and db folded in); "
         "overhead is the plain step's time minus the calls' time: xnn's Python between backend calls."
     )

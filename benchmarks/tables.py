@@ -7,7 +7,8 @@ from typing import Any
 from benchmarks._names import order_key
 from benchmarks.results import Row
 
-SUITES = ("ops", "loops", "network")
+SUITES = ("ops", "loops", "network")  # the speedup tables' order; any other suite follows them
+OWN_SECTIONS = ("compile", "scaling", "profile", "accuracy", "gpu")  # suites with a section of their own
 
 
 def _ratio(baseline: float | None, median: float) -> float | None:
@@ -23,7 +24,7 @@ def speedups(rows: list[Row]) -> list[dict[str, Any]]:
     medians: dict[tuple, dict[str, float]] = {}
     for r in rows:
         medians.setdefault(r.key, {})[r.backend] = r.median
-    tabled = [r for r in rows if r.suite in SUITES and not r.info.get("paired")]
+    tabled = [r for r in rows if r.suite not in OWN_SECTIONS and not r.info.get("paired")]
     ops = list(dict.fromkeys((r.suite, r.op) for r in tabled))
 
     def rank(r: Row) -> tuple:

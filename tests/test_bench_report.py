@@ -236,3 +236,14 @@ def test_report_warns_when_measured_under_load(tmp_path):
     machine = {"xnn": {"cpu_count": 2, "loadavg_start": [3.1, 2, 1], "loadavg_end": [2.0, 2, 1]}}
     path.write_text(json.dumps({"machine_info": machine, "benchmarks": BENCHMARKS}))
     assert "up to 3.1 on 2 cores" in markdown.markdown(*load(path))
+
+
+def test_suites_with_a_section_of_their_own_stay_out_of_the_speedup_tables(tmp_path):
+    extra = [
+        entry("step", "m=4", "float32", "numpy", 1e-3, suite="scaling", n=4),
+        entry("adam_update_", "100 elements", "float32", "numpy", 1e-5, suite="updates", n=100),
+    ]
+    path = tmp_path / "more.json"
+    path.write_text(json.dumps({"machine_info": {}, "benchmarks": [*BENCHMARKS, *extra]}))
+    suites = {t["suite"] for t in tables.speedups(load(path)[0])}
+    assert suites == {"ops", "network", "updates"}  # a new suite is tabled; scaling has its own section

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `benchmarks` is a folder of the checkout, not an installed package
 
 from benchmarks import __main__ as runner  # noqa: E402
-from benchmarks._names import BACKEND_ORDER, order_key, ordered, parse_backend_list  # noqa: E402
+from benchmarks._names import BACKEND_ORDER, base_of, order_key, ordered, parse_backend_list  # noqa: E402
 from benchmarks._profiles import PROFILES, check_profile  # noqa: E402
 from benchmarks._sessions import sessions  # noqa: E402
 
@@ -79,6 +79,13 @@ def test_registry_backends_all_have_a_place_in_the_display_order():
         "zeta",
     ]
     assert order_key("zeta") > order_key("sklearn-lbfgs")
+    assert ordered(["numba-composed", "numpy", "numba", "numpy-composed"]) == [
+        "numpy",
+        "numpy-composed",
+        "numba",
+        "numba-composed",
+    ]
+    assert base_of("numpy-lean") == "numpy-lean" and base_of("numba-pair") == "numba" and base_of("x") is None
 
 
 def _args(tmp_path: Path, **kw) -> argparse.Namespace:
