@@ -11,6 +11,8 @@ On a machine without a GPU the cupy rows skip; the numpy rows are the dry run.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -22,7 +24,7 @@ from benchmarks._steps import LEARNING_RATE, backend_step, host_data
 pytestmark = pytest.mark.gpucheck
 
 DIMS = (784, 256, 128, 1)
-M = 60_000
+M = int(os.environ.get("XNN_BENCH_GPU_M", "60000"))  # scripts/gpu_check.py --dry-run sets a smaller m
 DTYPE = "float32"
 BATCH = 1024
 NAMES = [name for name in ("numpy", "cupy") if name in selected_backends()]

@@ -6,10 +6,12 @@
 Phases, each with a time limit, each logged: (1) the GPU (nvidia-smi); (2) install the cuda extra
 matching the driver's CUDA major version, unless cupy already imports; (3) `pytest -m gpu`; (4) the
 quick GPU benchmarks (benchmarks/bench_gpu.py: the m = 60,000 step on numpy vs cupy, fused vs unfused
-kernels, a mini-batch epoch; and the headline's step-against-m lines for numpy, cupy, cupy+upload);
-(5) the report. Everything lands in benchmarks/results/<machine>/gpu-check/ (a fresh sibling if that
-holds results), with summary.md saying what ran, how long, and what failed.
---dry-run runs phases 3-5 on numpy only (cupy rows skip), installs nothing, writes to a temp folder.
+kernels, a mini-batch epoch), then the headline's step-against-m lines for numpy, cupy, cupy+upload,
+each in a process of its own; (5) the report. Everything lands in
+benchmarks/results/<machine>/gpu-check/ (a fresh sibling if that holds results), with summary.md
+saying what ran, how long, and what failed.
+--dry-run runs phases 3-5 on numpy only (cupy rows skip; the GPU rows at m = 6,000, no headline
+sweep), installs nothing, writes to a temp folder.
 """
 
 from __future__ import annotations
@@ -29,10 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks._folders import fresh_folder  # noqa: E402
 from benchmarks._machine import machine_name  # noqa: E402
+from benchmarks._sessions import merge  # noqa: E402
 
-LIMITS_S = {"gpu": 10, "install": 120, "tests": 140, "benchmarks": 150, "report": 20}  # sum: 7 min 20 s
-BENCH_ROWS = "bench_gpu or test_step_vs_m"  # -k: the GPU check's rows and the headline's lines
-DRY_BENCH_ROWS = "bench_gpu"  # on the CPU the headline sweep adds nothing the dry run needs
+LIMITS_S = {"gpu": 10, "install": 120, "tests": 140, "gpu-rows": 100, "headline": 60, "report": 20}  # 7.5 min
+BENCH_PARTS = {"gpu-rows": "bench_gpu", "headline": "test_step_vs_m"}  # -k per benchmark process
+DRY_RUN_M = 6_000  # the dry run's m for the GPU rows: the code paths, in seconds on a busy laptop
 
 
 def run_logged(name: str, cmd: list[str], out: Path, limit_s: float, env: dict | None = None) -> dict:
@@ -105,10 +108,13 @@ def install_phase(out: Path, smi: str, dry_run: bool) -> dict:
     return run_logged("install", cmd, out, LIMITS_S["install"])
 
 
-def _env(backends: str) -> dict[str, str]:
+def _env(dry_run: bool) -> dict[str, str]:
     """The children's environment: this checkout first on the path, the backends, the quick profile."""
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path, "XNN_BENCH_BACKENDS": backends, "XNN_BENCH_PROFILE": "quick"}
+    env = {**os.environ, "PYTHONPATH": path, "XNN_BENCH_PROFILE": "quick"}
+    if dry_run:
+        return {**env, "XNN_BENCH_BACKENDS": "numpy", "XNN_BENCH_GPU_M": str(DRY_RUN_M)}
+    return {**env, "XNN_BENCH_BACKENDS": "numpy,cupy"}
 
 
 def tests_phase(out: Path, env: dict) -> dict:
@@ -127,12 +133,20 @@ def tests_phase(out: Path, env: dict) -> dict:
     return run_logged("tests", cmd, out, LIMITS_S["tests"], env)
 
 
-def bench_phase(out: Path, env: dict, rows: str) -> dict:
-    """The GPU check's benchmark rows into results.json (one process: cupy has no CPU thread pool)."""
+def bench_phase(out: Path, env: dict, part: str) -> dict:
+    """One part of the benchmarks into .<part>.json: a process each, so a timeout loses only its part."""
     cmd = [sys.executable, "-m", "pytest", "benchmarks", "-v", "--no-header", "-p", "no:cacheprovider"]
-    cmd += ["--benchmark-only", "--benchmark-quiet", f"--benchmark-json={out / 'results.json'}"]
-    cmd += ["-m", "gpucheck or not torch", "-k", rows]
-    return run_logged("benchmarks", cmd, out, LIMITS_S["benchmarks"], env)
+    cmd += ["--benchmark-only", "--benchmark-quiet", f"--benchmark-json={out / f'.{part}.json'}"]
+    cmd += ["-m", "gpucheck or not torch", "-k", BENCH_PARTS[part]]
+    return run_logged(part, cmd, out, LIMITS_S[part], env)
+
+
+def merge_parts(out: Path, parts: list[str]) -> None:
+    """The parts' JSONs into results.json (the report's input); the part files removed."""
+    files = [out / f".{part}.json" for part in parts]
+    merge(files, out / "results.json")
+    for file in files:
+        file.unlink(missing_ok=True)
 
 
 def report_phase(out: Path, env: dict) -> dict:
@@ -181,6 +195,11 @@ def _out(args: argparse.Namespace) -> Path:
     return fresh_folder(ROOT / "benchmarks" / "results" / machine_name() / "gpu-check", args.overwrite)
 
 
+def _say(record: dict) -> dict:
+    print(f"gpu-check: {record['phase']}: {record['status']} ({record['seconds']} s)", flush=True)
+    return record
+
+
 def main(argv: list[str] | None = None) -> int:
     """Every phase in order, within LIMITS_S; exit 0 only when none failed."""
     args = _args(argv)
@@ -189,18 +208,12 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     print(f"gpu-check: {'dry run, ' if args.dry_run else ''}writing to {out}", flush=True)
     gpu, smi = gpu_phase(out, args.dry_run)
-    records = [gpu, install_phase(out, smi, args.dry_run)]
-    env = _env("numpy" if args.dry_run else "numpy,cupy")
-    for phase in (
-        lambda: tests_phase(out, env),
-        lambda: bench_phase(out, env, DRY_BENCH_ROWS if args.dry_run else BENCH_ROWS),
-        lambda: report_phase(out, env),
-    ):
-        records.append(phase())
-        print(
-            f"gpu-check: {records[-1]['phase']}: {records[-1]['status']} ({records[-1]['seconds']} s)",
-            flush=True,
-        )
+    records = [_say(gpu), _say(install_phase(out, smi, args.dry_run))]
+    env, parts = _env(args.dry_run), ["gpu-rows"] if args.dry_run else list(BENCH_PARTS)
+    records.append(_say(tests_phase(out, env)))
+    records += [_say(bench_phase(out, env, part)) for part in parts]
+    merge_parts(out, parts)
+    records.append(_say(report_phase(out, env)))
     facts = {
         "machine": machine_name(),
         "dry run": args.dry_run,

@@ -50,8 +50,9 @@ def _fake_runs(monkeypatch, fail: str | None = None) -> list:
 
     def fake(name, cmd, out, limit_s, env=None):
         ran.append((name, cmd, env))
-        if name == "benchmarks":
-            (out / "results.json").write_text("{}")
+        if name in gpu_check.BENCH_PARTS:
+            bench = {"machine_info": {}, "benchmarks": [{"name": name}]}
+            (out / f".{name}.json").write_text(json.dumps(bench))
         return {
             "phase": name,
             "status": "failed (exit 1)" if name == fail else "ok",
@@ -67,10 +68,13 @@ def test_the_dry_run_runs_tests_benchmarks_and_report_on_numpy(tmp_path, monkeyp
     ran = _fake_runs(monkeypatch)
     assert gpu_check.main(["--dry-run", "--out", str(tmp_path)]) == 0
     by_name = {name: (cmd, env) for name, cmd, env in ran}
-    assert list(by_name) == ["gpu", "tests", "benchmarks", "report"]  # nothing installed in a dry run
+    assert list(by_name) == ["gpu", "tests", "gpu-rows", "report"]  # no install, no headline sweep
     assert by_name["tests"][0][-4:-2] == ["gpu", "-p"] and "-m" in by_name["tests"][0]
-    bench_cmd, env = by_name["benchmarks"]
+    bench_cmd, env = by_name["gpu-rows"]
     assert bench_cmd[-2:] == ["-k", "bench_gpu"] and env["XNN_BENCH_BACKENDS"] == "numpy"
+    assert env["XNN_BENCH_GPU_M"] == "6000"
+    assert json.loads((tmp_path / "results.json").read_text())["benchmarks"] == [{"name": "gpu-rows"}]
+    assert not (tmp_path / ".gpu-rows.json").exists()
     text = (tmp_path / "summary.md").read_text()
     assert "verdict: ok" in text and "skipped (dry run; would run: pip install --quiet -e .[cuda12])" in text
     assert json.loads((tmp_path / "summary.json").read_text())["ok"] is True
@@ -81,8 +85,11 @@ def test_a_failed_phase_fails_the_check_and_the_rest_still_run(tmp_path, monkeyp
     monkeypatch.setattr(gpu_check, "cupy_imports", lambda: True)
     assert gpu_check.main(["--out", str(tmp_path)]) == 1
     names = [name for name, _, _ in ran]
-    assert names == ["gpu", "tests", "benchmarks", "report"]  # cupy imports: no install
-    assert [env for name, _, env in ran if name == "benchmarks"][0]["XNN_BENCH_BACKENDS"] == "numpy,cupy"
+    assert names == ["gpu", "tests", "gpu-rows", "headline", "report"]  # cupy imports: no install
+    assert all(env["XNN_BENCH_BACKENDS"] == "numpy,cupy" for name, _, env in ran if name != "gpu")
+    assert "XNN_BENCH_GPU_M" not in ran[2][2]  # the real check runs at m = 60,000
+    merged = json.loads((tmp_path / "results.json").read_text())["benchmarks"]
+    assert merged == [{"name": "gpu-rows"}, {"name": "headline"}]  # both parts in the report
     assert "verdict: FAILED" in (tmp_path / "summary.md").read_text()
 
 
