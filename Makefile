@@ -38,3 +38,7 @@ lint: $(VENV)/.stamp-dev
 
 clean:
 	rm -rf $(VENV) .numba_cache .pytest_cache .hypothesis .benchmarks *.egg-info
+
+.PHONY: gpu-check
+gpu-check: $(VENV)/.stamp-test  ## on a fresh NVIDIA GPU machine: cuda extra, pytest -m gpu, GPU benchmarks (< 8 min); DRY_RUN=1: numpy only
+	$(PY) scripts/gpu_check.py $(if $(DRY_RUN),--dry-run)

@@ -5,40 +5,24 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pytest
 
 import backends
+from benchmarks._names import parse_backend_list
+from benchmarks._profiles import PROFILES, Profile, check_profile
 
 DTYPES = ("float32", "float64")
 
 
-@dataclass(frozen=True)
-class Profile:
-    """How long each benchmark may run: a time budget per row and bounds on rounds."""
-
-    name: str
-    budget_s: float  # total timed seconds per benchmark row (before min_rounds takes over)
-    round_s: float  # target seconds per round: fast calls are repeated `iterations` times a round
-    min_rounds: int
-    max_rounds: int
-
-
-PROFILES = {
-    "quick": Profile("quick", budget_s=0.25, round_s=0.002, min_rounds=3, max_rounds=200),
-    "full": Profile("full", budget_s=1.0, round_s=0.005, min_rounds=5, max_rounds=1000),
-}
-
-
 def profile_name() -> str:
     """quick (default) | full, from XNN_BENCH_PROFILE (the conftest copies --bench-profile there)."""
-    name = os.environ.get("XNN_BENCH_PROFILE", "").strip().lower() or "quick"
-    if name not in PROFILES:
-        raise pytest.UsageError(f"XNN_BENCH_PROFILE={name!r}: expected one of {sorted(PROFILES)}")
-    return name
+    try:
+        return check_profile(os.environ.get("XNN_BENCH_PROFILE"), "XNN_BENCH_PROFILE")
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def profile() -> Profile:
@@ -53,14 +37,12 @@ def pick(quick: Any, full: Any) -> Any:
 
 def selected_backends() -> tuple[str, ...]:
     """XNN_BENCH_BACKENDS="numpy,numba" narrows the run; default: every registered backend."""
-    raw = os.environ.get("XNN_BENCH_BACKENDS", "")
-    names = tuple(n.strip().lower() for n in raw.split(",") if n.strip()) or tuple(backends.REGISTRY)
-    unknown = sorted(set(names) - set(backends.REGISTRY))
-    if unknown:
-        raise pytest.UsageError(
-            f"XNN_BENCH_BACKENDS names unknown backends {unknown}; known: {tuple(backends.REGISTRY)}"
+    try:
+        return parse_backend_list(
+            os.environ.get("XNN_BENCH_BACKENDS"), "XNN_BENCH_BACKENDS", backends.REGISTRY
         )
-    return names
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def backend_cases(limit: Callable[[str], bool] = lambda name: True) -> list[tuple[str, str]]:
@@ -101,12 +83,15 @@ def warm_up(fn: Callable[[], Any]) -> float:
     return first if first > 1.0 else timed_once(fn)
 
 
-def measure(benchmark: Any, fn: Callable[[], Any]) -> Any:
-    """Warm up, then time fn with rounds/iterations sized to the profile's budget."""
+def measure(benchmark: Any, fn: Callable[[], Any], slow_rounds: int = 3) -> Any:
+    """Warm up, then time fn with rounds/iterations sized to the profile's budget.
+
+    A call over a second gets at most `slow_rounds` rounds (seconds-long loops: 3 say enough).
+    """
     p = profile()
     call_s = max(warm_up(fn), 1e-7)
     iterations = max(1, min(1000, int(p.round_s / call_s)))
-    floor = min(p.min_rounds, 3) if call_s > 1.0 else p.min_rounds  # seconds-long loops: 3 say enough
+    floor = min(p.min_rounds, slow_rounds) if call_s > 1.0 else p.min_rounds
     rounds = max(floor, min(p.max_rounds, int(p.budget_s / (call_s * iterations))))
     benchmark.extra_info.update(rounds=rounds, iterations=iterations)
     return benchmark.pedantic(fn, rounds=rounds, iterations=iterations)

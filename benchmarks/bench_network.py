@@ -8,12 +8,12 @@ the lean NumPy step and no slower than PyTorch CPU.
 
 from __future__ import annotations
 
-import importlib
 import time
 
 import numpy as np
 import pytest
 
+import xnn
 from benchmarks import _reference as ref
 from benchmarks._common import (
     DTYPES,
@@ -62,13 +62,6 @@ def _activations(dims: tuple) -> list[str]:
     return ["relu"] * (len(dims) - 2) + ["sigmoid"]
 
 
-def _step_functions():
-    """xnn's forward and backward (skip when the network library is not importable yet)."""
-    xnn = pytest.importorskip("xnn")
-    model = importlib.import_module("xnn.model")
-    return getattr(xnn, "forward", model.forward), getattr(xnn, "backward", model.backward)
-
-
 def _label(benchmark, op: str, backend: str, dtype: str, net: tuple) -> None:
     dims, m = net
     flops = 2 * m * sum(a * b for a, b in zip(dims, dims[1:], strict=False))  # forward matmuls
@@ -94,7 +87,6 @@ BACKEND_NETS = sized_params(NETS, lambda name, net: name != "python" or net[0] i
 @pytest.mark.parametrize(("case", "net"), BACKEND_NETS)
 def test_phase(benchmark, case, net, phase):
     """xnn.forward, or xnn.backward from one forward's caches, on a backend."""
-    forward, backward = _step_functions()
     name, dtype = case
     be = load_backend(name, dtype)
     dims = net[0]
@@ -103,18 +95,15 @@ def test_phase(benchmark, case, net, phase):
     acts = _activations(dims)
     _label(benchmark, phase, name, dtype, net)
     if phase == "forward":
-        measure(benchmark, synced(be, forward, be, params, X, acts))
+        measure(benchmark, synced(be, xnn.forward, be, params, X, acts))
         return
-    AL, caches = forward(be, params, X, acts)
-    measure(benchmark, synced(be, backward, be, AL, Y, caches, acts, "bce"))
+    AL, caches = xnn.forward(be, params, X, acts)
+    measure(benchmark, synced(be, xnn.backward, be, AL, Y, caches, acts, "bce"))
 
 
 @pytest.mark.parametrize(("case", "net"), BACKEND_NETS)
 def test_step(benchmark, case, net):
     """xnn.Network.step: one forward + backward + SGD update, no cost."""
-    xnn = pytest.importorskip("xnn")
-    if not hasattr(xnn, "Network"):
-        pytest.skip("xnn.Network is not available in this checkout")
     name, dtype = case
     be = load_backend(name, dtype)
     model = xnn.Network(
@@ -154,7 +143,6 @@ def test_peer_step(benchmark, net, peer, dtype):
 @pytest.mark.parametrize("net", NETS, ids=_net_id)
 def test_step_paired(benchmark, net, dtype):
     """The numpy backend's step and the lean NumPy step alternated call by call: a drift-free ratio."""
-    xnn = pytest.importorskip("xnn")
     if "numpy" not in selected_backends():
         pytest.skip("the paired ratio needs the numpy backend")
     model = xnn.Network(

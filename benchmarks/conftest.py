@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks._profiles import PROFILES
 from benchmarks._threads import THREAD_VARS, bench_threads, pin_threads
 
 pin_threads()
@@ -31,15 +32,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     """--bench-profile quick|full (same as XNN_BENCH_PROFILE)."""
     parser.addoption(
         "--bench-profile",
-        choices=("quick", "full"),
+        choices=tuple(PROFILES),
         default=None,
         help="benchmark sizes: quick (default, minutes) or full (the whole sweep)",
     )
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register the torch mark; copy --bench-profile into XNN_BENCH_PROFILE for the bench modules."""
+    """Register the torch and gpucheck marks; copy --bench-profile into XNN_BENCH_PROFILE."""
     config.addinivalue_line("markers", "torch: a PyTorch peer row (run in its own process by the runner)")
+    config.addinivalue_line(
+        "markers", "gpucheck: a row of the prepared GPU check (scripts/gpu_check.py), not of `run`"
+    )
     config.stash[LOAD_AT_START] = _loadavg()
     chosen = config.getoption("--bench-profile", default=None)
     if chosen:

@@ -1,32 +1,17 @@
-"""The report as Markdown: the targets, a speedup table per op and size, the numba compile table."""
+"""The report as Markdown: headline, targets, step profile, time to accuracy, speedups, compile times."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.report import TARGETS, Row, compile_times, speedups, targets
-
-
-def fmt_time(seconds: float | None) -> str:
-    """Seconds with a unit, 3 significant digits."""
-    if seconds is None:
-        return "—"
-    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
-        if seconds >= scale:
-            return f"{seconds / scale:.3g} {unit}"
-    return f"{seconds / 1e-9:.3g} ns"
-
-
-def fmt_ratio(ratio: float | None) -> str:
-    """12,345× | 12.3× | 0.85×; a dash where there is no baseline."""
-    if ratio is None:
-        return "—"
-    return f"{ratio:,.0f}×" if ratio >= 100 else f"{ratio:.3g}×"
-
-
-def _md_table(header: list[str], lines: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    return out + ["| " + " | ".join(cells) + " |" for cells in lines]
+from benchmarks._format import fmt_ratio, fmt_time, md_table
+from benchmarks.accuracy import accuracy_section
+from benchmarks.gpu import gpu_section
+from benchmarks.results import Row
+from benchmarks.scaling import headline_section
+from benchmarks.step_profile import profile_section
+from benchmarks.tables import compile_times, speedups
+from benchmarks.targets import targets_section
 
 
 def _speedup_sections(table: list[dict[str, Any]]) -> list[str]:
@@ -45,7 +30,7 @@ def _speedup_sections(table: list[dict[str, Any]]) -> list[str]:
             if (t["suite"], t["op"]) == (suite, op)
         ]
         out += ["", f"## {suite}: {op}", ""]
-        out += _md_table(["size", "dtype", "backend", "median", "speedup vs python", "vs numpy"], cells)
+        out += md_table(["size", "dtype", "backend", "median", "speedup vs python", "vs numpy"], cells)
     return out
 
 
@@ -73,34 +58,7 @@ def _compile_section(lines: list[dict[str, Any]]) -> list[str]:
         "process, cold",
         "process, warm",
     ]
-    return ["", "## numba compile: first call in a fresh process", ""] + _md_table(header, cells)
-
-
-def _targets_section(lines: list[dict[str, Any]]) -> list[str]:
-    if not lines:
-        return []
-    cells = []
-    for t in lines:
-        row = [t["size"], t["dtype"], fmt_time(t["numpy"]) + (" (paired)" if t.get("paired") else "")]
-        for peer, _ in TARGETS:
-            time_s, ratio, ok = t[peer]
-            mark = "" if ok is None else (" ✓" if ok else " ✗")
-            row += [fmt_time(time_s), fmt_ratio(ratio) + mark]
-        cells.append(row)
-    header = [
-        "net",
-        "dtype",
-        "numpy step",
-        "lean NumPy",
-        "numpy / lean (≤ 1.1)",
-        "PyTorch CPU",
-        "numpy / torch (≤ 1.0)",
-    ]
-    note = (
-        "Where marked (paired), the numpy step and the lean step were timed alternately, call by call, "
-        "and the ratio is the median of per-pair ratios; PyTorch runs in a process of its own."
-    )
-    return ["", "## Targets: the numpy backend's training step", "", note, ""] + _md_table(header, cells)
+    return ["", "## numba compile: first call in a fresh process", ""] + md_table(header, cells)
 
 
 def _preamble(machine: dict[str, Any]) -> list[str]:
@@ -117,7 +75,8 @@ def _preamble(machine: dict[str, Any]) -> list[str]:
     }
     lines = [f"- {k}: {v}" for k, v in facts.items() if v is not None]
     return [
-        "# xnn benchmark report",
+        "",
+        "## This run",
         "",
         "Median times; speedup = baseline median / this median at the "
         "same op, size and dtype (no row, no speedup: nothing is extrapolated).",
@@ -134,7 +93,16 @@ def _load(xnn: dict[str, Any]) -> str | None:
     return " / ".join(", ".join(map(str, v)) if v else "?" for v in (start, end))
 
 
-def markdown(rows: list[Row], machine: dict[str, Any]) -> str:
-    """The whole report as Markdown."""
-    parts = _preamble(machine) + _targets_section(targets(rows)) + _speedup_sections(speedups(rows))
+def markdown(rows: list[Row], machine: dict[str, Any], figures: bool = True) -> str:
+    """The whole report as Markdown; figures=False leaves out the links to the plots' PNGs."""
+    parts = (
+        ["# xnn benchmark report"]
+        + headline_section(rows, figures)
+        + _preamble(machine)
+        + targets_section(rows, machine)
+        + profile_section(rows, figures)
+        + accuracy_section(rows, figures)
+        + gpu_section(rows)
+        + _speedup_sections(speedups(rows))
+    )
     return "\n".join(parts + _compile_section(compile_times(rows))) + "\n"

@@ -2,53 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the backend must be chosen first)
-
-from benchmarks.markdown import fmt_ratio  # noqa: E402
-from benchmarks.report import BACKEND_ORDER, Row  # noqa: E402
-
-
-def _ordered(names: Iterable[str]) -> list[str]:
-    """Distinct backend names, known ones in BACKEND_ORDER, then the rest alphabetically."""
-    unique = set(names)
-    return [b for b in BACKEND_ORDER if b in unique] + sorted(unique - set(BACKEND_ORDER))
-
-
-# tab10 slots: the backends first, so numpy and numba never share a hue
-PALETTE = (
-    "python",
-    "numpy",
-    "numba",
-    "cupy",
-    "numpy-example-loop",
-    "numpy-lean",
-    "numpy-naive",
-    "torch-cpu",
-    "torch-cuda",
-)
-
-
-def _color(name: str) -> Any:
-    """The same colour for a backend in every panel and plot."""
-    index = PALETTE.index(name) if name in PALETTE else 9  # anything else: the last slot
-    return plt.get_cmap("tab10")(index % 10)
-
-
-def _grid(count: int, width: float = 5.0, height: float = 3.6) -> tuple[Any, list[Any]]:
-    cols = min(3, count)
-    rows = -(-count // cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(width * cols, height * rows), squeeze=False)
-    flat = list(axes.ravel())
-    for ax in flat[count:]:
-        ax.set_visible(False)
-    return fig, flat[:count]
+from benchmarks._format import fmt_ratio
+from benchmarks._names import ordered
+from benchmarks._style import color, grid, save
+from benchmarks.accuracy import FIGURE as ACCURACY_FIGURE
+from benchmarks.plot_accuracy import accuracy_plot
+from benchmarks.plot_profile import profile_plot
+from benchmarks.plot_scaling import scaling_plot
+from benchmarks.results import Row
+from benchmarks.scaling import FIGURE
+from benchmarks.step_profile import FIGURE as PROFILE_FIGURE
+from benchmarks.tables import speedups
 
 
 def _bars(ax: Any, groups: list[str], series: dict[str, list[float | None]], fmt=None) -> None:
@@ -57,7 +24,7 @@ def _bars(ax: Any, groups: list[str], series: dict[str, list[float | None]], fmt
     for k, (name, values) in enumerate(series.items()):
         xs = [i + (k - (len(series) - 1) / 2) * width for i, v in enumerate(values) if v is not None]
         ys = [v for v in values if v is not None]
-        bars = ax.bar(xs, ys, width, label=name, color=_color(name))
+        bars = ax.bar(xs, ys, width, label=name, color=color(name))
         if fmt:
             ax.bar_label(bars, labels=[fmt(v) for v in ys], fontsize=6, rotation=90, padding=2)
     ax.set_xticks(range(len(groups)), groups, rotation=20, ha="right", fontsize=7)
@@ -75,7 +42,7 @@ def speedup_plot(table: list[dict[str, Any]], dtype: str, path: Path) -> Path | 
     ops = list(dict.fromkeys((t["suite"], t["op"]) for t in lines))
     if not ops:
         return None
-    fig, axes = _grid(len(ops))
+    fig, axes = grid(len(ops))
     for ax, key in zip(axes, ops, strict=True):
         mine = [t for t in lines if (t["suite"], t["op"]) == key]
         sizes = list(dict.fromkeys(t["size"] for t in mine))
@@ -84,13 +51,13 @@ def speedup_plot(table: list[dict[str, Any]], dtype: str, path: Path) -> Path | 
                 next((t["vs_python"] for t in mine if t["size"] == s and t["backend"] == b), None)
                 for s in sizes
             ]
-            for b in _ordered(t["backend"] for t in mine)
+            for b in ordered(t["backend"] for t in mine)
         }
         _bars(ax, sizes, series, fmt_ratio)
         ax.set_title(f"{key[1]} ({dtype})", fontsize=9)
         ax.set_ylabel("speedup over python loops (×)")
         ax.legend(fontsize=7)
-    return _save(fig, path, f"What vectorization buys: speedup over explicit Python loops, {dtype}")
+    return save(fig, path, f"What vectorization buys: speedup over explicit Python loops, {dtype}")
 
 
 def time_vs_size_plot(rows: list[Row], path: Path) -> Path | None:
@@ -99,19 +66,19 @@ def time_vs_size_plot(rows: list[Row], path: Path) -> Path | None:
     ops = list(dict.fromkeys(r.op for r in mine))
     if not ops:
         return None
-    fig, axes = _grid(len(ops))
+    fig, axes = grid(len(ops))
     for ax, op in zip(axes, ops, strict=True):
-        for b in _ordered(r.backend for r in mine if r.op == op):
+        for b in ordered(r.backend for r in mine if r.op == op):
             for dtype, style in (("float32", "-o"), ("float64", "--s")):
                 pts = sorted((r.n, r.median) for r in mine if (r.op, r.backend, r.dtype) == (op, b, dtype))
                 if pts:
                     ax.plot(
-                        *zip(*pts, strict=True), style, label=f"{b} {dtype}", markersize=3, color=_color(b)
+                        *zip(*pts, strict=True), style, label=f"{b} {dtype}", markersize=3, color=color(b)
                     )
         ax.tick_params(axis="x", which="minor", labelbottom=False)
         ax.set(xscale="log", yscale="log", title=op, xlabel="size (n or elements)", ylabel="median (s)")
         ax.legend(fontsize=6)
-    return _save(fig, path, "Time vs size per backend")
+    return save(fig, path, "Time vs size per backend")
 
 
 def training_step_plot(rows: list[Row], path: Path) -> Path | None:
@@ -120,36 +87,32 @@ def training_step_plot(rows: list[Row], path: Path) -> Path | None:
     dtypes = sorted({r.dtype for r in steps})
     if not dtypes:
         return None
-    fig, axes = _grid(len(dtypes), width=7.0, height=4.2)
+    fig, axes = grid(len(dtypes), width=7.0, height=4.2)
     for ax, dtype in zip(axes, dtypes, strict=True):
         mine = sorted((r for r in steps if r.dtype == dtype), key=lambda r: r.n)
         nets = list(dict.fromkeys(r.size for r in mine))
         series = {
             b: [next((r.median for r in mine if r.size == s and r.backend == b), None) for s in nets]
-            for b in _ordered(r.backend for r in mine)
+            for b in ordered(r.backend for r in mine)
         }
         _bars(ax, nets, series)
         ax.set(title=f"one training step ({dtype})", ylabel="median (s, log)")
         ax.legend(fontsize=7)
-    return _save(fig, path, "Training step: xnn backends vs lean NumPy, course NumPy and PyTorch")
+    return save(fig, path, "Training step: xnn backends vs lean NumPy, course NumPy and PyTorch")
 
 
-def _save(fig: Any, path: Path, title: str) -> Path:
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
-
-
-def write_plots(rows: list[Row], table: list[dict[str, Any]], out: Path) -> list[Path]:
+def write_plots(rows: list[Row], out: Path) -> list[Path]:
     """Every plot the data allows, written into `out`; returns the paths written."""
+    table = speedups(rows)
     made = [
         speedup_plot(table, dtype, out / f"speedup_vs_python_{dtype}.png")
         for dtype in sorted({t["dtype"] for t in table})
     ]
     made += [
+        scaling_plot(rows, out / FIGURE),
         time_vs_size_plot(rows, out / "time_vs_size.png"),
         training_step_plot(rows, out / "training_step.png"),
+        profile_plot(rows, out / PROFILE_FIGURE),
+        accuracy_plot(rows, out / ACCURACY_FIGURE),
     ]
     return [p for p in made if p is not None]

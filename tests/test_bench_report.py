@@ -12,7 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # `benchmarks` is a folder of the checkout, not an installed package
 
-from benchmarks import markdown, report  # noqa: E402
+from benchmarks import markdown, report, tables, targets  # noqa: E402
+from benchmarks.results import ReportError, load  # noqa: E402
 
 
 def entry(op, size, dtype, backend, median, *, suite="ops", n=0, **info):
@@ -80,7 +81,7 @@ def line(table, op, size, dtype, backend):
 
 
 def test_speedups_are_exact_ratios_of_medians(results):
-    table = report.speedups(report.load(results)[0])
+    table = tables.speedups(load(results)[0])
     assert line(table, "matmul", "64x64", "float32", "numpy")["vs_python"] == pytest.approx(500.0)
     assert line(table, "matmul", "64x64", "float32", "numba")["vs_python"] == pytest.approx(250.0)
     assert line(table, "matmul", "64x64", "float32", "numba")["vs_numpy"] == pytest.approx(0.5)
@@ -89,24 +90,24 @@ def test_speedups_are_exact_ratios_of_medians(results):
 
 
 def test_no_python_row_means_no_speedup_over_python(results):
-    table = report.speedups(report.load(results)[0])
+    table = tables.speedups(load(results)[0])
     assert line(table, "matmul", "512x512", "float32", "numpy")["vs_python"] is None
     assert line(table, "matmul", "512x512", "float32", "numba")["vs_python"] is None
     assert line(table, "sigmoid", "100,000 elements", "float64", "numpy")["vs_python"] is None
-    text = markdown.markdown(*report.load(results))
+    text = markdown.markdown(*load(results))
     assert "| 512x512 | float32 | numba | 40 ms | — | 0.25× |" in text
     assert "| 64x64 | float32 | numpy | 1 ms | 500× | 1× |" in text
 
 
 def test_table_orders_backends_python_first(results):
-    table = report.speedups(report.load(results)[0])
+    table = tables.speedups(load(results)[0])
     small = [t["backend"] for t in table if t["size"] == "64x64"]
     assert small == ["python", "numpy", "numba"]
     assert all(t["suite"] != "compile" for t in table)
 
 
 def test_targets_compare_numpy_step_with_peers(results):
-    (f32, f64) = report.targets(report.load(results)[0])
+    (f32, f64) = targets.targets(load(results)[0])
     assert f32["numpy-lean"] == (0.01, pytest.approx(1.05), True)
     assert f32["torch-cpu"] == (0.012, pytest.approx(0.875), True)
     assert f64["numpy-lean"] == (0.01, pytest.approx(2.0), False)
@@ -128,16 +129,16 @@ def test_paired_rows_set_the_lean_ratio_and_stay_out_of_the_tables(tmp_path):
     )
     path = tmp_path / "paired.json"
     path.write_text(json.dumps({"machine_info": {}, "benchmarks": [*BENCHMARKS, paired]}))
-    rows = report.load(path)[0]
-    f64 = report.targets(rows)[1]
+    rows = load(path)[0]
+    f64 = targets.targets(rows)[1]
     # the separately timed rows said 2.0x; the call-by-call median (1.04) is what the table shows
     assert f64["numpy-lean"] == (0.025, pytest.approx(1.04), True)
     assert f64["numpy"] == 0.026 and f64["paired"] is True
-    assert all(t["op"] != "step-pair" for t in report.speedups(rows))
+    assert all(t["op"] != "step-pair" for t in tables.speedups(rows))
 
 
 def test_compile_table_pairs_cold_and_warm(results):
-    (c,) = report.compile_times(report.load(results)[0])
+    (c,) = tables.compile_times(load(results)[0])
     assert (c["cold_first_call"], c["warm_first_call"], c["steady"]) == (0.9, 0.05, 1e-5)
     assert (c["cold_process"], c["warm_process"]) == (1.5, 0.7)
 
@@ -170,8 +171,8 @@ def test_main_writes_markdown_and_plots(results, tmp_path, capsys):
 def test_malformed_json_fails_loudly(tmp_path, capsys, content, message):
     path = tmp_path / "bad.json"
     path.write_text(content)
-    with pytest.raises(report.ReportError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        report.load(path)
+    with pytest.raises(ReportError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        load(path)
     assert report.main([str(path), "--no-plots"]) == 2
     assert message.split("'")[0] in capsys.readouterr().err
 
@@ -216,3 +217,33 @@ def test_reference_steps_train_like_xnn(dims):
     W1 = step.model[0].weight.detach().numpy()
     np.testing.assert_allclose(W1, net.parameters["W1"], rtol=1e-10, atol=1e-12)
     assert torch.get_num_threads() == 1
+
+
+def test_report_explains_each_target_mark_in_words(results):
+    text = markdown.markdown(*load(results))
+    assert "How to read a mark" in text
+    assert "may take at most 1.1× the time of a hand-written NumPy step" in text
+    assert (
+        "[784, 256, 128, 1] m=2048 float64: the numpy step took 20 ms, 2× the lean NumPy step's 10 ms; "
+        "the target is at most 1.1×: missed by 82 % ✗." in text
+    )
+    assert "float32: the numpy step took 10.5 ms, 1.05× the lean NumPy step's 10 ms" in text
+    assert "under load" not in text  # the fixture records no load averages
+
+
+def test_report_warns_when_measured_under_load(tmp_path):
+    path = tmp_path / "busy.json"
+    machine = {"xnn": {"cpu_count": 2, "loadavg_start": [3.1, 2, 1], "loadavg_end": [2.0, 2, 1]}}
+    path.write_text(json.dumps({"machine_info": machine, "benchmarks": BENCHMARKS}))
+    assert "up to 3.1 on 2 cores" in markdown.markdown(*load(path))
+
+
+def test_suites_with_a_section_of_their_own_stay_out_of_the_speedup_tables(tmp_path):
+    extra = [
+        entry("step", "m=4", "float32", "numpy", 1e-3, suite="scaling", n=4),
+        entry("adam_update_", "100 elements", "float32", "numpy", 1e-5, suite="updates", n=100),
+    ]
+    path = tmp_path / "more.json"
+    path.write_text(json.dumps({"machine_info": {}, "benchmarks": [*BENCHMARKS, *extra]}))
+    suites = {t["suite"] for t in tables.speedups(load(path)[0])}
+    assert suites == {"ops", "network", "updates"}  # a new suite is tabled; scaling has its own section
