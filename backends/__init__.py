@@ -6,9 +6,10 @@ Backend modules are imported only when asked for, so `import backends` never imp
 from __future__ import annotations
 
 import contextlib
+import difflib
 import importlib
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -24,6 +25,7 @@ __all__ = [
     "available_backends",
     "backend_names",
     "get_backend",
+    "parse_backend_list",
     "resolve_dtype",
     "set_backend",
     "use_backend",
@@ -139,3 +141,27 @@ def available_backends() -> dict[str, str | None]:
         except BackendUnavailableError as e:
             status[name] = str(e)
     return status
+
+
+def parse_backend_list(raw: str | None, source: str, known: Iterable[str]) -> tuple[str, ...]:
+    """Names from "numpy, Numba" (commas, any case and spaces); empty or None: every known name.
+
+    Raises ValueError naming the source (e.g. XNN_BENCH_BACKENDS), the unknown names, the valid ones
+    and the fix. Duplicates are dropped, the first place kept.
+    """
+    known = tuple(known)
+    names = tuple(dict.fromkeys(n.strip().lower() for n in (raw or "").split(",") if n.strip()))
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        hints = [
+            f"{n!r} (did you mean {close[0]!r}?)" if (close := _close(n, known)) else repr(n) for n in unknown
+        ]
+        raise ValueError(
+            f"{source}={raw!r} names unknown backend(s) {', '.join(hints)}; expected a comma-separated "
+            f"list of {', '.join(known)} (empty for all of them)"
+        )
+    return names or known
+
+
+def _close(name: str, known: tuple[str, ...]) -> list[str]:
+    return difflib.get_close_matches(name, known, n=1, cutoff=0.6)

@@ -20,12 +20,10 @@ DTYPES = ("float32", "float64")
 
 def selected_backends() -> tuple[str, ...]:
     """XNN_TEST_BACKENDS="numpy,numba" narrows the run; default: every registered backend."""
-    raw = os.environ.get("XNN_TEST_BACKENDS", "")
-    names = tuple(n.strip().lower() for n in raw.split(",") if n.strip()) or ALL
-    unknown = set(names) - set(ALL)
-    if unknown:
-        raise pytest.UsageError(f"XNN_TEST_BACKENDS names unknown backends {sorted(unknown)}; known: {ALL}")
-    return names
+    try:
+        return backends.parse_backend_list(os.environ.get("XNN_TEST_BACKENDS"), "XNN_TEST_BACKENDS", ALL)
+    except ValueError as e:
+        raise pytest.UsageError(str(e)) from None
 
 
 def _params():
