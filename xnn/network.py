@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,6 +12,7 @@ import backends
 from backends import Backend
 from xnn import labels, model, training
 from xnn.dropout import Dropout
+from xnn.inference import Inference
 from xnn.initialization import initialize_parameters
 from xnn.optimizers import GradientDescent, Optimizer
 from xnn.validation import (
@@ -41,7 +43,7 @@ def resolve_backend(backend: str | Backend | None, dtype: Any = None) -> Backend
     return backend
 
 
-class Network:
+class Network(Inference):
     """Network([n_x, n_1, ..., n_L], hidden="relu", output="sigmoid"): fit, predict, save, load.
 
     output="softmax" makes a C-class classifier (loss "cce"); lambd adds L2 regularisation; keep_prob
@@ -220,43 +222,6 @@ class Network:
 
     fit = training.fit  # one definition: net.fit(X, Y, ...) is xnn.fit(net, X, Y, ...)
 
-    # -- using the trained network ---------------------------------------------------------------
-    def _proba(self, X: Any) -> Any:
-        """AL (n_L, m) as a backend array."""
-        return model.predict_proba(self.be, self._params, self._x(X), self.activations, self.slope)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """AL (n_L, m) on the host: class probabilities (columns sum to 1) for softmax, probabilities
-        for sigmoid, predictions for regression."""
-        return self.be.to_numpy(self._proba(X))
-
-    def _predict(self, X: Any) -> Any:
-        """0/1 predictions (n_L, m) as a backend array: AL > 0.5."""
-        AL = self._proba(X)
-        return self.be.where(self.be.greater(AL, self.be.full((), 0.5)), self.be.ones(()), self.be.zeros(()))
-
-    def _predicted_indices(self, X: Any) -> np.ndarray:
-        """Softmax: the most probable class index (m,) per example, on the host."""
-        return self.be.to_numpy(self.be.argmax(self._proba(X), 0))
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Labels (1, m) on the host: classes_[argmax AL] for softmax (indices before any labels were
-        seen), else 0/1 int64 (n_L, m), 1 where AL > 0.5."""
-        if self.is_classifier:
-            idx = self._predicted_indices(X)
-            return (idx if self._classes is None else self._classes[idx]).reshape(1, -1)
-        return self.be.to_numpy(self._predict(X)).astype(np.int64)
-
-    def accuracy(self, X: Any, Y: Any) -> float:
-        """Fraction of examples predicted right, as a Python float: the argmax class for softmax; all
-        n_L labels of the example for sigmoid (exact match, as sklearn's accuracy_score)."""
-        if self.is_classifier:
-            predicted = self._predicted_indices(X)
-            return float(np.mean(predicted == self._class_indices(Y, predicted.size)))
-        Xb, Yb = self.inputs(X, Y)
-        wrong = self.be.max(self.be.abs(self.be.subtract(self._predict(Xb), Yb)), axis=0)
-        return 1.0 - self.be.item(self.be.sum(wrong)) / Yb.shape[1]
-
     # -- checkpoints -----------------------------------------------------------------------------
     def save(self, path: str) -> None:
         """Write parameters and architecture to `path` (.npz), atomically."""
@@ -270,3 +235,18 @@ class Network:
         from xnn.checkpoint import load
 
         return load(cls, path, backend, dtype)
+
+    def to(self, backend: str | Backend, dtype: Any = None) -> Network:
+        """This network on another backend (and dtype: this one's unless given): parameters, classes_,
+        optimizer state, history and generators copied, so training there continues where it stopped."""
+        other = copy.copy(self)
+        other.be = resolve_backend(
+            backend, dtype if dtype is not None or isinstance(backend, Backend) else self.dtype
+        )
+        other._params = model.to_backend(other.be, self.parameters)
+        other.optimizer = copy.copy(self.optimizer)
+        moments = {k: np.array(v, copy=True) for k, v in self.optimizer.state_arrays(self.be).items()}
+        other.optimizer.load_state(other.be, self.optimizer.t, moments)  # copies: never shared storage
+        for name in ("history", "schedule_state", "shuffle_rng", "_dropout", "_classes"):
+            setattr(other, name, copy.deepcopy(getattr(self, name)))
+        return other
