@@ -104,3 +104,21 @@ def test_decision_boundary_refuses_a_network_of_other_input_size():
     net = Network([3, 1], backend="numpy")
     with pytest.raises(ValueError, match="takes 3 inputs; the decision boundary needs 2"):
         plot.plot_decision_boundary(net, np.zeros((2, 4)), np.zeros((1, 4)))
+
+
+def test_a_plot_that_fails_to_render_leaves_no_file(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    def broken(self, f, **kwargs):
+        f.write(b"\x89PNG half")
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr(Figure, "savefig", broken)
+    with pytest.raises(RuntimeError, match="renderer crashed"):
+        plot.plot_history(_history(), tmp_path / "h.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_format_follows_the_extension(tmp_path):
+    plot.plot_history(_history(), tmp_path / "h.svg")
+    assert (tmp_path / "h.svg").read_bytes().startswith(b"<?xml")

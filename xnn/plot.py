@@ -29,9 +29,12 @@ def _figure(ncols: int, width: float = 5.0, height: float = 4.0) -> tuple[Any, l
 
 
 def _save(fig: Any, path: str | os.PathLike | None) -> Any:
-    """Write the figure as an image if a path is given (format from the suffix); return it."""
+    """Write the figure atomically if a path is given (format from the suffix, png without one)."""
     if path is not None:
-        fig.savefig(os.fspath(path), dpi=110)
+        from xnn.atomic import atomic_write
+
+        fmt = os.path.splitext(os.fspath(path))[1][1:].lower() or "png"
+        atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=110))
     return fig
 
 
