@@ -15,9 +15,14 @@ from typing import Any
 
 import numpy as np
 
-from xnn.errors import require
+from xnn.errors import MissingDependencyError, require
 
-require("sklearn", "data", "xnn.sklearn's estimators")
+_sklearn = require("sklearn", "data", "xnn.sklearn's estimators")
+if tuple(int(p) for p in _sklearn.__version__.split(".")[:2] if p.isdigit()) < (1, 6):
+    raise MissingDependencyError(
+        f"xnn.sklearn needs scikit-learn >= 1.6 (validate_data, estimator tags), found "
+        f'{_sklearn.__version__}; fix: pip install -U "xnn[data]"'
+    )
 
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
