@@ -133,11 +133,28 @@ class Monitor:
             self.history.stopped_epoch = self.stopper.stopped_epoch
         return self.history
 
-    def report(self) -> str:
-        """The latest validation metrics for a progress line ('' when not validating); syncs them."""
+    def report(self) -> dict[str, float]:
+        """The latest validation metrics, to print ({} when not validating); reading them syncs."""
         if self.val is None:
-            return ""
-        epoch = len(self.history) - 1
-        logs = EpochLogs(self.history, epoch)
-        shown = [f"{k} {logs[k]:.6f}" for k in ("val_cost", "val_accuracy") if k in logs]
-        return ", " + ", ".join(shown)
+            return {}
+        logs = EpochLogs(self.history, len(self.history) - 1)
+        return {k: logs[k] for k in ("val_cost", "val_accuracy") if k in logs}
+
+
+def start(
+    net: Any,
+    X: Any,
+    Y: Any,
+    seed: int | None,
+    validation_fraction: Any = None,
+    validation_data: Any = None,
+    callbacks: Any = None,
+    early_stopping: bool = False,
+    n_iter_no_change: int = 10,
+    tol: float = 1e-4,
+    restore_best: bool = True,
+) -> Monitor:
+    """The Monitor of one fit on checked X (n_x, m), Y (n_L, m): its `train` pair excludes validation."""
+    X, Y, X_val, Y_val = holdout(net, X, Y, validation_fraction, validation_data, seed)
+    val = None if X_val is None else (X_val, Y_val)
+    return Monitor(net, (X, Y), val, callbacks, early_stopping, n_iter_no_change, tol, restore_best)
