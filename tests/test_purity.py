@@ -38,6 +38,8 @@ ARRAY_FUNCTIONS = {
     "l2_cost",
     "_proba",
     "masks",
+    "metrics",
+    "holdout",
 }
 ARRAY_NAME = re.compile(r"^d?(X|Y|W|b|Z|A|AL)(\d+|_\w+|b)?$")
 CONTAINER = re.compile(r"params|grads|caches|parameters")

@@ -11,7 +11,14 @@ import numpy as np
 
 import backends
 from backends._base import ACTIVATIONS
-from xnn.cli_training import add_optimizer_options, add_regularisation_options, describe_training, fit_options
+from xnn.cli_training import (
+    add_optimizer_options,
+    add_regularisation_options,
+    add_validation_options,
+    describe_training,
+    fit_options,
+    report_validation,
+)
 from xnn.errors import MissingDependencyError, TrainingDivergedError
 from xnn.validation import INITS, LOSSES
 
@@ -61,11 +68,14 @@ examples:
   xnn train --dataset planar                       # 2 -> 4 tanh -> 1 sigmoid, the course's flower
   xnn train --dataset planar --layers              # no hidden layer: logistic regression (~50% right)
   xnn train --dataset digits --layers 32 16 --hidden relu --learning-rate 0.1 --iterations 500
-  xnn train --dataset breast_cancer --backend numba --dtype float64 --plot cost.png --save bc.npz
+  xnn train --dataset breast_cancer --backend numba --dtype float64 --plot history.png --save bc.npz
   xnn train --dataset h5:train_catvnoncat.h5 --layers 20 7 5 --iterations 2500
   xnn train --dataset digits10 --optimizer adam --learning-rate 0.001 --batch-size 64 --iterations 100
   xnn train --dataset moons --layers 5 2 --hidden relu --batch-size 64 --decay scheduled --save m.npz
   xnn train --dataset moons --resume m.npz --iterations 500 --decay scheduled  # continues m.npz
+  xnn train --dataset digits10 --optimizer adam --learning-rate 0.001 --batch-size 64 \\
+            --validation-fraction 0.1 --early-stopping --plot history.png
+  xnn train --dataset moons --plot-boundary moons.png     # 2-D data: the decision boundary
   xnn info                                         # backends usable here, devices, threads, versions
 
 --layers lists the hidden layer sizes only: n_x comes from the data, and the output has 1 unit
@@ -146,12 +156,16 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     )
     add_regularisation_options(parser)
     add_optimizer_options(parser)
+    add_validation_options(parser)
     where = parser.add_argument_group("backend").add_argument
     where("--backend", metavar="NAME", help=f"{' | '.join(backends.backend_names())} (default: XNN_BACKEND)")
     where("--dtype", choices=backends.DTYPES, help="float dtype (default: XNN_DTYPE, else float32)")
     out = parser.add_argument_group("output files (checked before training starts)").add_argument
     out("--save", metavar="NPZ", help="save the trained network here (load it with xnn.Network.load)")
-    out("--plot", metavar="IMAGE", help="cost curve as .png, .svg, .pdf, ... (needs matplotlib: xnn[plot])")
+    out("--plot", metavar="IMAGE", help="training history (cost and accuracy, training and validation) as "
+        ".png, .svg, .pdf, ... (needs matplotlib: xnn[plot])")  # fmt: skip
+    out("--plot-boundary", metavar="IMAGE",
+        help="the decision boundary over every example (2-D data: planar, moons, circles)")  # fmt: skip
 
 
 def _settings(args: argparse.Namespace) -> dict[str, Any]:
@@ -215,6 +229,7 @@ def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: t
     seconds = time.perf_counter() - start
     print(f"final cost {costs[-1]:.6f} after {len(costs)} iterations in {seconds:.2f} s ", end="")
     print(f"({1000 * seconds / len(costs):.3f} ms/iteration)")
+    report_validation(net.history_, args.n_iter_no_change)
     print(f"train accuracy {net.accuracy(X_train, Y_train):.4f}")
     print(f"test accuracy  {net.accuracy(X_test, Y_test):.4f}")
     return costs
@@ -223,11 +238,12 @@ def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: t
 def train(args: argparse.Namespace) -> int:
     """Check the output paths, load the data, build and fit the network, report, save, then plot."""
     from xnn.datasets import load_dataset
-    from xnn.outputs import check_outputs, plot_costs
+    from xnn.outputs import check_outputs, check_two_features, write_plots
 
     s = _settings(args)
-    check_outputs(args.save, args.plot)  # before any training time is spent
+    check_outputs(args.save, args.plot, args.plot_boundary)  # before any training time is spent
     data = load_dataset(args.dataset, seed=args.seed)
+    check_two_features(args.plot_boundary, data[0])
     dims = [data[0].shape[0], *s["layers"], output_units(s["output"], data[1])]
     net = resume(args) if args.resume else build_network(args, s, dims)
     dims = net.layer_dims
@@ -237,18 +253,16 @@ def train(args: argparse.Namespace) -> int:
     )
     print(f"network {dims} {'/'.join(net.activations)}, loss {net.loss}, init {net.init}, ", end="")
     print(f"backend {net.be.name} {net.dtype}, learning rate {lr:g}, {describe_training(args, net)}")
-    costs = _fit(args, net, lr, s["iterations"], data)
+    _fit(args, net, lr, s["iterations"], data)
     if args.save:  # the checkpoint first: a failing plot must never cost it
         net.save(args.save)
         print(f"saved {args.save}")
-    if args.plot:
-        try:
-            plot_costs(costs, args.plot, f"{args.dataset} {dims}, learning rate {lr:g}")
-        except (OSError, ValueError, RuntimeError) as e:
-            kept = f"; the network was saved to {args.save}" if args.save else ""
-            print(f"xnn: error: could not write the plot {args.plot}: {e}{kept}", file=sys.stderr)
-            return 1
-        print(f"wrote {args.plot}")
+    try:
+        write_plots(args.plot, args.plot_boundary, net, data, f"{args.dataset} {dims}, learning rate {lr:g}")
+    except (OSError, ValueError, RuntimeError) as e:
+        kept = f"; the network was saved to {args.save}" if args.save else ""
+        print(f"xnn: error: could not write the plot: {e}{kept}", file=sys.stderr)
+        return 1
     return 0
 
 

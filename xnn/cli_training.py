@@ -1,4 +1,5 @@
-"""The training options of `xnn train`: optimizer, learning-rate decay, L2 and dropout (grouped in --help)."""
+"""The training options of `xnn train`: optimizer, learning-rate decay, L2, dropout, validation and early
+stopping (grouped in --help)."""
 
 from __future__ import annotations
 
@@ -34,14 +35,29 @@ def add_optimizer_options(parser: argparse.ArgumentParser) -> None:
     decay("--decay-rate", type=float, default=1.0, metavar="R", help="for inverse and scheduled (default 1)")
     decay("--time-interval", type=int, default=1000, metavar="N", help="epochs per step of scheduled (1000)")
     decay("--power-t", type=float, default=0.5, metavar="P", help="invscaling's exponent (default 0.5)")
-    decay("--n-iter-no-change", type=int, default=10, metavar="N", help="adaptive's patience (default 10)")
-    decay("--tol", type=float, default=1e-4, metavar="T", help="adaptive's least improvement (default 1e-4)")
+    decay("--n-iter-no-change", type=int, default=10, metavar="N",
+          help="patience of adaptive decay and of --early-stopping (default 10)")  # fmt: skip
+    decay("--tol", type=float, default=1e-4, metavar="T",
+          help="least improvement for adaptive decay and --early-stopping (default 1e-4)")  # fmt: skip
+
+
+def add_validation_options(parser: argparse.ArgumentParser) -> None:
+    """The held-out validation set and early stopping."""
+    val = parser.add_argument_group("validation").add_argument
+    val("--validation-fraction", type=float, metavar="F",
+        help="hold out this fraction of the training set (seeded, stratified by class) and measure "
+        "its cost and accuracy every iteration; no step ever sees it")  # fmt: skip
+    val("--early-stopping", action="store_true",
+        help="stop after --n-iter-no-change iterations without an improvement above --tol (of the "
+        "validation cost with --validation-fraction, else the training cost); keep the best "
+        "network")  # fmt: skip
 
 
 def fit_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of Network.fit that the options set."""
     names = ("batch_size", "print_every", "optimizer", "beta", "beta1", "beta2", "epsilon", "decay",
-             "decay_rate", "time_interval", "power_t", "n_iter_no_change", "tol")  # fmt: skip
+             "decay_rate", "time_interval", "power_t", "n_iter_no_change", "tol", "validation_fraction",
+             "early_stopping")  # fmt: skip
     return {name: getattr(args, name) for name in names} | {"progress": not args.quiet}
 
 
@@ -51,3 +67,16 @@ def describe_training(args: argparse.Namespace, net: Any) -> str:
     parts += [f"lambd {net.lambd:g}"] if net.lambd else []
     parts += [f"keep_prob {net.keep_prob}"] if min(net.keep_prob, default=1.0) < 1 else []
     return ", ".join(parts)
+
+
+def report_validation(history: Any, patience: int) -> None:
+    """Where early stopping stopped, and the kept iteration's validation metrics, when there are any."""
+    if history.stopped_epoch is not None:
+        print(
+            f"early stopping at iteration {history.stopped_epoch} ({patience} without an improvement ", end=""
+        )
+        print(f"above tol); kept the best, iteration {history.best_epoch}")
+    if history.val_cost:
+        kept = (history.best_epoch or history.n_iter_) - 1
+        shown = [f"{k} {history[k][kept]:.4f}" for k in ("val_cost", "val_accuracy") if history[k]]
+        print(f"validation ({', '.join(shown)}) at iteration {kept + 1}")

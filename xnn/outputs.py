@@ -7,7 +7,9 @@ import os
 import tempfile
 from typing import Any
 
-from xnn.atomic import atomic_write, writable_target
+import numpy as np
+
+from xnn.atomic import writable_target
 from xnn.errors import require
 
 
@@ -25,9 +27,9 @@ def check_writable(path: str, option: str) -> str:
     return target
 
 
-def plot_format(path: str) -> str:
+def plot_format(path: str, option: str = "--plot") -> str:
     """The image format matplotlib will write for `path`'s extension; ValueError listing the supported."""
-    require("matplotlib", "plot", "--plot")
+    require("matplotlib", "plot", option)
     from matplotlib.backend_bases import FigureCanvasBase
 
     supported = FigureCanvasBase.get_supported_filetypes()
@@ -36,35 +38,44 @@ def plot_format(path: str) -> str:
         names = ", ".join(f".{e}" for e in sorted(supported))
         got = f"extension .{ext} is not" if ext else "a name without an extension is not"
         raise ValueError(
-            f"--plot {path}: {got} an image format matplotlib writes ({names}); e.g. --plot cost.png"
+            f"{option} {path}: {got} an image format matplotlib writes ({names}); e.g. {option} cost.png"
         )
     return ext
 
 
-def check_outputs(save: str | None, plot: str | None) -> None:
-    """Every output path usable, checked before any training time is spent."""
+def check_outputs(save: str | None, plot: str | None, plot_boundary: str | None = None) -> None:
+    """Every output path usable and distinct, checked before any training time is spent."""
     targets = {}
+    for option, path in (("--plot", plot), ("--plot-boundary", plot_boundary)):
+        if path:
+            plot_format(path, option)
+            targets[option] = check_writable(path, option)
     if save:
         targets["--save"] = check_writable(save, "--save")
+    seen: dict[str, str] = {}
+    for option, target in targets.items():
+        if target in seen:
+            raise ValueError(f"{seen[target]} and {option} both name {target!r}; give them different files")
+        seen[target] = option
+
+
+def check_two_features(plot_boundary: str | None, X: Any) -> None:
+    """--plot-boundary draws the plane of two features: refuse other data before training."""
+    if plot_boundary and X.shape[0] != 2:
+        raise ValueError(
+            f"--plot-boundary needs a dataset with 2 features (planar, moons, circles); this one has "
+            f"{X.shape[0]}"
+        )
+
+
+def write_plots(plot: str | None, plot_boundary: str | None, net: Any, data: tuple, title: str) -> None:
+    """--plot: the training history; --plot-boundary: the decision boundary over every example."""
+    from xnn.plot import plot_decision_boundary, plot_history
+
     if plot:
-        plot_format(plot)
-        targets["--plot"] = check_writable(plot, "--plot")
-    if len(targets) == 2 and len(set(targets.values())) == 1:
-        raise ValueError(f"--plot and --save both name {targets['--save']!r}; give them different files")
-
-
-def plot_costs(costs: list[float], path: str, title: str) -> None:
-    """The cost per iteration as an image in the format of `path`'s extension (no display needed)."""
-    fmt = plot_format(path)
-    matplotlib: Any = require("matplotlib", "plot", "--plot")
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 4))
-    try:
-        ax.plot(range(1, len(costs) + 1), costs)
-        ax.set(xlabel="iteration", ylabel="cost", title=title)
-        fig.tight_layout()
-        atomic_write(path, lambda f: fig.savefig(f, format=fmt, dpi=100))
-    finally:
-        plt.close(fig)
+        plot_history(net.history_, plot, title=title)
+        print(f"wrote {plot}")
+    if plot_boundary:
+        X, Y = np.hstack([data[0], data[2]]), np.hstack([data[1], data[3]])  # training and test examples
+        plot_decision_boundary(net, X, Y, plot_boundary, title=title)
+        print(f"wrote {plot_boundary}")

@@ -1,9 +1,11 @@
 """The training loop: full-batch or mini-batch steps with any optimizer and learning-rate schedule,
-progress, cost history, divergence guard.
+progress, cost history, divergence guard; validation, early stopping and callbacks (xnn.monitor).
 
 The cost of every iteration is computed on the device and kept there; it crosses to the host (one
 sync) only every few iterations, where the guard checks it and the bar shows it, and once at the
-end for the history. So recording every iteration costs a few small ops, not a sync each.
+end for the history. So recording every iteration costs a few small ops, not a sync each. The
+validation metrics are computed on the device too, and read only when printed, at the end, or by a
+callback that asks for one (early stopping reads its metric every epoch: one value, one sync).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from xnn import monitor as monitoring
 from xnn.divergence import DivergenceGuard
 from xnn.errors import TrainingDivergedError
 from xnn.optimizers import Optimizer
@@ -47,6 +50,11 @@ def fit(
     power_t: float = 0.5,
     n_iter_no_change: int = 10,
     tol: float = 1e-4,
+    validation_fraction: float | None = None,
+    validation_data: tuple[Any, Any] | None = None,
+    early_stopping: bool = False,
+    restore_best: bool = True,
+    callbacks: Any = None,
 ) -> list[float]:
     """Train on X (n_x, m), Y (n_L, m) (or class labels for softmax); returns every iteration's cost.
 
@@ -59,17 +67,31 @@ def fit(
     "adaptive" (n_iter_no_change, tol) | decay(learning_rate0, epoch, decay_rate); epochs count over
     net.history, which records each epoch's cost and learning rate. progress=True draws a tqdm bar on
     a terminal and prints "iteration i/n: cost c" lines every print_every iterations otherwise.
+    validation_fraction holds out that fraction of the columns (seeded by shuffle_seed, else the
+    network's seed; stratified for class labels), or validation_data=(X_val, Y_val) is given: its
+    cost and accuracy are recorded every epoch, and no step ever sees it. early_stopping stops after
+    n_iter_no_change epochs without an improvement of more than tol (of the validation cost, else
+    the training cost) and, with restore_best, puts back the best epoch's parameters (validation
+    only). callbacks: objects with on_epoch_end(epoch, logs) -> True to stop (xnn.callbacks).
+    net.history_ is this fit's History (cost, val_cost, accuracy, val_accuracy, learning_rate,
+    seconds, and scikit-learn's loss_curve_, validation_scores_, best_validation_score_, n_iter_).
     Raises TrainingDivergedError, with the last finite parameters restored (and the optimizer's state
-    reset), when the cost becomes NaN or infinite or grows past 4x its first value (and by more than 1).
+    reset), when the cost becomes NaN or infinite or grows past 4x its first value (and by more than 1);
+    CallbackError when a callback raises (training stops at that epoch).
     """
     lr0 = check_positive_number("learning_rate", learning_rate)
     iterations = check_count("iterations", iterations)
     batch_size = check_optional_count("batch_size", batch_size)
     every = check_optional_count("print_every", print_every) or iterations
+    Xb, Yb = net.inputs(X, Y)
+    monitor = monitoring.start(
+        net, Xb, Yb, net.seed if shuffle_seed is None else shuffle_seed, validation_fraction,
+        validation_data, callbacks, early_stopping, n_iter_no_change, tol, restore_best,
+    )  # fmt: skip
+    Xb, Yb = monitor.train  # the validation columns, if any, are left out here, before any step
     net.optimizer = resolve_optimizer(
         net.optimizer, optimizer, beta=beta, beta1=beta1, beta2=beta2, epsilon=epsilon
     )
-    Xb, Yb = net.inputs(X, Y)
     m = Xb.shape[1]
     schedule = make_schedule(
         decay, lr0, m, decay_rate, time_interval, power_t, n_iter_no_change, tol, net.schedule_state
@@ -81,11 +103,11 @@ def fit(
         run, step_m = _mini_batches(net, Xb, Yb, batch_size, rng), batch_size
     try:
         with sized_threads(net.layer_dims, step_m, net.be.name):
-            costs, rates = _loop(net, run, schedule, iterations, every, lr0, progress)
+            costs, rates = _loop(net, run, schedule, iterations, every, lr0, progress, monitor)
     except TrainingDivergedError:
         net.optimizer.reset()  # its moments may hold the diverged steps' gradients
         raise
-    costs = [net.be.item(c) for c in costs]
+    costs = monitor.history.cost  # every epoch's metrics to the host in one sync
     net.history["cost"] += costs
     net.history["learning_rate"] += rates
     net.schedule_state = schedule.state()
@@ -121,28 +143,43 @@ def _mini_batches(net: Any, X: Any, Y: Any, batch_size: int, rng: np.random.Gene
 
 
 def _loop(
-    net: Any, run: Any, schedule: Schedule, iterations: int, every: int, lr0: float, progress: bool
+    net: Any,
+    run: Any,
+    schedule: Schedule,
+    iterations: int,
+    every: int,
+    lr0: float,
+    progress: bool,
+    monitor: monitoring.Monitor,
 ) -> tuple[list[Any], list[float]]:
-    """Run `iterations` epochs at the schedule's rates; check the costs every few, report every `every`."""
+    """Run up to `iterations` epochs at the schedule's rates, until a callback stops them; check the
+    costs every few, report every `every`; net.history_ holds the epochs run, even after an error."""
     bar = _progress_bar(iterations) if progress else None
     guard = DivergenceGuard(net, lr0)
     check = min(every, CHECK_EVERY)
     first = len(net.history["learning_rate"])  # epochs already trained: a resumed fit continues the schedule
     costs: list[Any] = []
     rates: list[float] = []
+    monitor.begin()
     try:
         for i in range(iterations):
             rates.append(schedule.learning_rate(first + i))
             costs.append(run(rates[-1]))
             if schedule.needs_cost:
                 schedule.epoch_end(net.be.item(costs[-1]))
+            stop = monitor.epoch_end(costs[-1], rates[-1])
             if bar is not None:
                 bar.update(1)
-            if (i + 1) % check == 0 or i + 1 == iterations:
+            last = stop or i + 1 == iterations
+            if (i + 1) % check == 0 or last:
                 guard.check(costs, _worst(net.be, costs[guard.checked :]))
-            if (i + 1) % every == 0 or i + 1 == iterations:
-                _report(bar, progress, i + 1, iterations, net.be.item(costs[-1]))
+            if (i + 1) % every == 0 or last:
+                _report(bar, progress, i + 1, iterations, net.be.item(costs[-1]), monitor.report())
+            if stop:
+                break
+        monitor.end()
     finally:
+        net.history_ = monitor.history
         if bar is not None:
             bar.close()
     return costs, rates
@@ -162,9 +199,13 @@ def _progress_bar(iterations: int) -> Any:
     return tqdm(total=iterations, desc="training", unit="it", leave=False, dynamic_ncols=True)
 
 
-def _report(bar: Any, progress: bool, i: int, iterations: int, cost: float) -> None:
-    """Show the cost: in the bar's postfix, or as a line when there is no bar."""
+def _report(
+    bar: Any, progress: bool, i: int, iterations: int, cost: float, validation: dict[str, float]
+) -> None:
+    """Show the cost (and validation metrics): in the bar's postfix, or as a line when there is no bar."""
+    shown = {"cost": cost, **validation}
     if bar is not None:
-        bar.set_postfix(cost=f"{cost:.6f}")
+        bar.set_postfix({k: f"{v:.6f}" for k, v in shown.items()})
     elif progress:
-        print(f"iteration {i}/{iterations}: cost {cost:.6f}", file=sys.stderr, flush=True)
+        line = ", ".join(f"{k} {v:.6f}" for k, v in shown.items())
+        print(f"iteration {i}/{iterations}: {line}", file=sys.stderr, flush=True)
