@@ -1,0 +1,176 @@
+"""Packed, register-blocked matmul in numba loops: C = alpha * (A @ B) + bias, the GotoBLAS/BLIS plan.
+
+    for each KC-deep slice pc of k:                 pack A[:, pc] row by row (k contiguous)
+        for each NC-wide block jc of columns:       pack B[pc, jc] column by column (k contiguous)
+            for each task (MC rows x NT columns), in parallel:
+                for each NR columns, for each MR rows:   the micro-kernel (a 4 x 4 tile of C)
+
+The micro-kernel is 16 dot products over the packed k run: 16 scalar accumulators that LLVM keeps
+in vector registers (reassoc lets it split each sum across SIMD lanes), 8 loads per 16 FMAs, then
+one horizontal sum per accumulator. Scalars, unlike a small array, cannot alias the packed buffers,
+which is what lets them live in registers. Packing reads A and B through (row, column) strides, so
+a transposed view costs one strided pass, never a copy of the whole operand, and it pads tiles
+with zeros so the kernel has no edge cases. The first k slice writes C, later ones add, the last
+applies the epilogue (alpha, bias). Thin products (short k, or fewer rows than a tile) skip the
+horizontal sums: `_numba_matmul` streams rows of B for them instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numba import njit, prange
+
+# contract: fused multiply-add; reassoc/nsz: split sums across lanes. No nnan/ninf: inf/nan propagate.
+_JIT: dict[str, Any] = {
+    "cache": True,
+    "nogil": True,
+    "error_model": "numpy",
+    "fastmath": {"contract", "reassoc", "nsz"},
+}
+MR = NR = 4  # the micro-tile: 16 accumulators + 8 loaded vectors fit the 16 (AVX2) or 32 registers
+KC_BYTES = 4096  # k-slice depth in bytes: an MC x KC block of packed A (256 KB) stays in L2
+MC = 64  # rows per block of packed A swept by a stripe
+NT = 64  # columns of C per task (a stripe): its packed B slice, KC x NT, stays in L2
+A_CHUNK_BYTES = 8 << 20  # packed A slices per parallel pass: at most 8 MB, shared in L3
+MIN_TASKS = 8  # split rows too when there are fewer stripes than this
+KALIGN = 16  # packed k runs are padded to whole SIMD vectors: no scalar remainder loop
+PACK_GROUP = 64  # runs transposed side by side when packing a k-strided operand
+
+
+@njit(**_JIT)
+def _kernel(ap, ia, bp, jb, kp, tile):
+    """tile[4 r + s] = ap[ia + r kp :][:kp] . bp[jb + s kp :][:kp], r, s < 4: a 4 x 4 block of A @ B."""
+    a0, a1, a2, a3 = ap[ia:], ap[ia + kp :], ap[ia + 2 * kp :], ap[ia + 3 * kp :]
+    b0, b1, b2, b3 = bp[jb:], bp[jb + kp :], bp[jb + 2 * kp :], bp[jb + 3 * kp :]
+    z = tile.dtype.type(0)  # a literal 0 would type the accumulators float64 for float32 data
+    c00 = c01 = c02 = c03 = c10 = c11 = c12 = c13 = z
+    c20 = c21 = c22 = c23 = c30 = c31 = c32 = c33 = z
+    for p in range(kp):
+        x0, x1, x2, x3 = a0[p], a1[p], a2[p], a3[p]
+        y0, y1, y2, y3 = b0[p], b1[p], b2[p], b3[p]
+        c00 += x0 * y0
+        c01 += x0 * y1
+        c02 += x0 * y2
+        c03 += x0 * y3
+        c10 += x1 * y0
+        c11 += x1 * y1
+        c12 += x1 * y2
+        c13 += x1 * y3
+        c20 += x2 * y0
+        c21 += x2 * y1
+        c22 += x2 * y2
+        c23 += x2 * y3
+        c30 += x3 * y0
+        c31 += x3 * y1
+        c32 += x3 * y2
+        c33 += x3 * y3
+    tile[0], tile[1], tile[2], tile[3] = c00, c01, c02, c03
+    tile[4], tile[5], tile[6], tile[7] = c10, c11, c12, c13
+    tile[8], tile[9], tile[10], tile[11] = c20, c21, c22, c23
+    tile[12], tile[13], tile[14], tile[15] = c30, c31, c32, c33
+
+
+@njit(**_JIT)
+def _store(c, tile, i, j, first, last, alpha, bias, sbias):
+    """C[i:i+4, j:j+4] = tile (first k slice) or += tile; the last slice then applies alpha, bias."""
+    n, m = c.shape
+    for r in range(min(MR, n - i)):
+        bi = bias[(i + r) * sbias]
+        for s in range(min(NR, m - j)):
+            v = tile[r * NR + s]
+            if not first:
+                v += c[i + r, j + s]
+            if last:
+                v = v * alpha + bi
+            c[i + r, j + s] = v
+
+
+@njit(**_JIT)
+def _pack(src, so, sk, o0, o1, o_end, k0, kc, kp, dst, d0):
+    """dst[d0 + (o - o0) kp + p] = src[o so + (k0 + p) sk] for o < o1, p < kc; zeros up to (o_end, kp).
+
+    Rows of A (o = i) or columns of B (o = j) become contiguous k runs; a k-strided source (a C-order
+    B, a transposed A) is transposed 64 runs at a time, reading 256 contiguous bytes per k.
+    """
+    if sk == 1:
+        for o in range(o0, o1):
+            d, s = d0 + (o - o0) * kp, o * so + k0
+            run, out = src[s : s + kc], dst[d : d + kc]  # slices: indices provably >= 0, so it vectorizes
+            for p in range(kc):
+                out[p] = run[p]
+    else:
+        for ob in range(o0, o1, PACK_GROUP):  # the 64 lines being written stay in L1
+            for p in range(kc):
+                s = (k0 + p) * sk
+                for o in range(ob, min(ob + PACK_GROUP, o1)):
+                    # unsigned indices skip numba's negative-index wraparound: 2x faster here
+                    dst[np.uint64(d0 + (o - o0) * kp + p)] = src[np.uint64(s + o * so)]
+    for o in range(o0, o1):
+        d = d0 + (o - o0) * kp
+        for p in range(kc, kp):
+            dst[d + p] = 0
+    for d in range(d0 + (o1 - o0) * kp, d0 + (o_end - o0) * kp):
+        dst[d] = 0
+
+
+@njit(**_JIT)
+def padded(x, to):
+    """x rounded up to a multiple of `to`."""
+    return (x + to - 1) // to * to
+
+
+@njit(**_JIT)
+def _pack_a(a, sai, sak, n, K, kc_even, s0, s1, ap):
+    """Pack A's k slices s0..s1 - 1 one after the other into ap, rows padded to MR, k runs to KALIGN."""
+    rows = padded(n, MR)
+    for s in range(s0, s1):
+        kc = min(kc_even, K - s * kc_even)
+        _pack(a, sai, sak, 0, n, rows, s * kc_even, kc, padded(kc, KALIGN), ap, (s - s0) * rows * kc_even)
+
+
+@njit(**_JIT)
+def _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, bias, sbias):
+    """Task t: C[a group of rows, NT columns] over k slices s0..s1 - 1: pack B's stripe, then tiles."""
+    n, m = c.shape
+    rows = padded((n + row_groups - 1) // row_groups, MR)
+    i0, j0 = (t % row_groups) * rows, (t // row_groups) * NT
+    i1, j1 = min(i0 + rows, n), min(j0 + NT, m)
+    bp = np.empty(padded(j1 - j0, NR) * kc_even, c.dtype)
+    tile = np.empty(MR * NR, c.dtype)
+    for s in range(s0, s1):
+        k0 = s * kc_even
+        kc = min(kc_even, K - k0)
+        kp = padded(kc, KALIGN)
+        _pack(b, sbj, sbk, j0, j1, j0 + padded(j1 - j0, NR), k0, kc, kp, bp, 0)
+        aps = ap[(s - s0) * padded(n, MR) * kc_even :]
+        for ic in range(i0, i1, MC):  # an MC x kc block of A stays in L2 while the stripe sweeps it
+            for j in range(j0, j1, NR):
+                for i in range(ic, min(ic + MC, i1), MR):  # the B micro-panel stays in L1
+                    _kernel(aps, i * kp, bp, (j - j0) * kp, kp, tile)
+                    _store(c, tile, i, j, k0 == 0, k0 + kc == K, alpha, bias, sbias)
+
+
+@njit(parallel=True, **_JIT)
+def gemm_packed(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
+    """`gemm` for K > 0 through packed slices; `parallel` False runs every task on this thread."""
+    n, m = c.shape
+    slices = (K * c.itemsize + KC_BYTES - 1) // KC_BYTES
+    kc_even = padded((K + slices - 1) // slices, KALIGN)
+    slices = (K + kc_even - 1) // kc_even
+    chunk = max(1, min(slices, A_CHUNK_BYTES // (padded(n, MR) * kc_even * c.itemsize)))
+    ap = np.empty(chunk * padded(n, MR) * kc_even, c.dtype)
+    stripes = (m + NT - 1) // NT
+    row_groups = min((n + MC - 1) // MC, max(1, MIN_TASKS // stripes))
+    tasks = stripes * row_groups
+    for s0 in range(0, slices, chunk):
+        s1 = min(s0 + chunk, slices)
+        _pack_a(a, sai, sak, n, K, kc_even, s0, s1, ap)  # on this thread: < 1 % of the work
+        if parallel:
+            for t in prange(tasks):
+                t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
+                _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, bias, sbias)
+        else:
+            for t in range(tasks):
+                _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, bias, sbias)
