@@ -1,11 +1,10 @@
 """Matmul in numba loops: C = alpha * (A @ B) + bias, A and B read through strides (transposes in place).
 
-Two loop nests, chosen by shape (`gemm`):
+Two loop nests, chosen by depth (`gemm`):
 - packed (`_numba_matmul_packed`): the GotoBLAS/BLIS plan, a 4 x 4 register-blocked micro-kernel
-  on packed panels; everything with k >= THIN_MAX_K and at least MR rows.
-- thin (here): C rows accumulated as axpys over streamed rows of B, for short k (the micro-kernel's
-  horizontal sums would cost more than the k terms) and for fewer rows than a tile (a vector-matrix
-  product, bound by reading B once).
+  on packed panels, for k * itemsize >= THIN_MAX_BYTES (k >= 80 in float32, 40 in float64).
+- thin (here), for shorter k, where the micro-kernel's 16 horizontal sums per tile would cost more
+  than its k terms: 4 rows of C at a time accumulate 4 rows of B at a time, vectorized along the row.
 Both run on the calling thread below PARALLEL_MIN_FLOPS (measured: waking the pool costs more than
 the work) and in parallel over blocks of C above it; thread counts are never changed.
 """
@@ -15,40 +14,96 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from backends._numba_matmul_packed import _JIT, MR, NT, _pack, gemm_packed
+from backends._numba_matmul_packed import _JIT, _pack, gemm_packed
 
 PARALLEL_MIN_FLOPS = 1 << 21  # n * m * k below which one thread is faster than waking the pool
-THIN_MAX_K = 24  # below this depth, streaming rows of B beats 16 horizontal sums per tile
-THIN_KC = 256  # k slice of the thin path: KC x NT of packed B stays in L2
-THIN_MC = 64  # rows per thin task
+THIN_MAX_BYTES = 320  # k * itemsize below which streaming rows of B beats 16 horizontal sums per tile
+THIN_MC, THIN_NT = 64, 512  # rows and columns of C per thin task
+
+
+@njit(**_JIT)
+def _rows4(c0, c1, c2, c3, a, i0, i1, i2, i3, sak, K, src, base, step):
+    """c_r = A[i_r, :] @ B for 4 rows: B's row k at src[base + k step:], A[i, k] at a[i + k sak].
+
+    Four k at a time: each pass over a row of C does 16 FMAs per 4 loads of B and 4 loads and 4
+    stores of C, so the loop is bound by the FMAs, not by the stores.
+    """
+    w = c0.size
+    for j in range(w):
+        c0[j] = c1[j] = c2[j] = c3[j] = 0
+    k = 0
+    while k + 4 <= K:
+        a00, a01, a02, a03 = (
+            a[i0 + k * sak],
+            a[i0 + (k + 1) * sak],
+            a[i0 + (k + 2) * sak],
+            a[i0 + (k + 3) * sak],
+        )
+        a10, a11, a12, a13 = (
+            a[i1 + k * sak],
+            a[i1 + (k + 1) * sak],
+            a[i1 + (k + 2) * sak],
+            a[i1 + (k + 3) * sak],
+        )
+        a20, a21, a22, a23 = (
+            a[i2 + k * sak],
+            a[i2 + (k + 1) * sak],
+            a[i2 + (k + 2) * sak],
+            a[i2 + (k + 3) * sak],
+        )
+        a30, a31, a32, a33 = (
+            a[i3 + k * sak],
+            a[i3 + (k + 1) * sak],
+            a[i3 + (k + 2) * sak],
+            a[i3 + (k + 3) * sak],
+        )
+        o = base + k * step
+        b0, b1, b2, b3 = (
+            src[o : o + w],
+            src[o + step : o + step + w],
+            src[o + 2 * step :],
+            src[o + 3 * step :],
+        )
+        for j in range(w):
+            x0, x1, x2, x3 = b0[j], b1[j], b2[j], b3[j]
+            c0[j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3
+            c1[j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3
+            c2[j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3
+            c3[j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3
+        k += 4
+    for kr in range(k, K):
+        a0, a1, a2, a3 = a[i0 + kr * sak], a[i1 + kr * sak], a[i2 + kr * sak], a[i3 + kr * sak]
+        row = src[base + kr * step :]
+        for j in range(w):
+            x = row[j]
+            c0[j] += a0 * x
+            c1[j] += a1 * x
+            c2[j] += a2 * x
+            c3[j] += a3 * x
 
 
 @njit(**_JIT)
 def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
-    """Task t: C[64 rows, NT columns] by axpys over B's rows, read in place or packed row-major."""
+    """Task t: C[64 rows, 512 columns], 4 rows at a time, B's rows read in place or packed row-major."""
     n, m = c.shape
-    tasks_j = (m + NT - 1) // NT
-    i0, j0 = (t // tasks_j) * THIN_MC, (t % tasks_j) * NT
-    i1, j1 = min(i0 + THIN_MC, n), min(j0 + NT, m)
-    w = j1 - j0
-    for i in range(i0, i1):
-        c[i, j0:j1] = 0
-    buf = np.empty(min(THIN_KC, K) * w if sbj != 1 else 0, c.dtype)
-    for k0 in range(0, K, THIN_KC):
-        kc = min(THIN_KC, K - k0)
-        src, base, step = b, k0 * sbk + j0, sbk
-        if sbj != 1:  # columns of B are strided: pack the slice so each row is a contiguous run
-            _pack(b, sbk, sbj, k0, k0 + kc, k0 + kc, j0, w, w, buf, 0)
-            src, base, step = buf, 0, w
-        for i in range(i0, i1):
-            ci = c[i, j0:j1]
-            for p in range(kc):
-                x, row = a[i * sai + (k0 + p) * sak], src[base + p * step : base + p * step + w]
-                for j in range(w):
-                    ci[j] += x * row[j]
+    tasks_j = (m + THIN_NT - 1) // THIN_NT
+    i0, j0 = (t // tasks_j) * THIN_MC, (t % tasks_j) * THIN_NT
+    i1, j1 = min(i0 + THIN_MC, n), min(j0 + THIN_NT, m)
+    src, base, step = b, j0 * sbj, sbk
+    if sbj != 1:  # B's rows are strided: pack the K x w block so that each row is a contiguous run
+        src, base, step = np.empty(K * (j1 - j0), c.dtype), 0, j1 - j0
+        _pack(b, sbk, sbj, 0, K, K, j0, j1 - j0, j1 - j0, src, 0)
+    spare = np.empty(j1 - j0, c.dtype)  # stands in for the missing rows of a last group of < 4
+    for i in range(i0, i1, 4):
+        c0 = c[i, j0:j1]
+        c1 = c[i + 1, j0:j1] if i + 1 < i1 else spare
+        c2 = c[i + 2, j0:j1] if i + 2 < i1 else spare
+        c3 = c[i + 3, j0:j1] if i + 3 < i1 else spare
+        r1, r2, r3 = min(i + 1, i1 - 1) * sai, min(i + 2, i1 - 1) * sai, min(i + 3, i1 - 1) * sai
+        _rows4(c0, c1, c2, c3, a, i * sai, r1, r2, r3, sak, K, src, base, step)
     for i in range(i0, i1):
         ci, bi = c[i, j0:j1], bias[i * sbias]
-        for j in range(w):
+        for j in range(j1 - j0):
             ci[j] = ci[j] * alpha + bi
 
 
@@ -56,7 +111,7 @@ def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
 def _gemm_thin(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
     """`gemm` by streamed rows of B; `parallel` False runs every task on this thread."""
     n, m = c.shape
-    tasks = ((n + THIN_MC - 1) // THIN_MC) * ((m + NT - 1) // NT)
+    tasks = ((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)
     if parallel:
         for t in prange(tasks):
             t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
@@ -73,7 +128,7 @@ def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
     B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous."""
     n, m = c.shape
     parallel = n * m * K >= PARALLEL_MIN_FLOPS
-    if K < THIN_MAX_K or n < MR:
+    if K * c.itemsize < THIN_MAX_BYTES:
         _gemm_thin(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel)
     else:
         gemm_packed(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel)
