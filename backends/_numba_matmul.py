@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from backends._numba_matmul_packed import _JIT, _pack, gemm_packed
+from backends._numba_matmul_packed import _JIT, MR, _pack, _stripe_task, pack_a, padded, plan
 
 PARALLEL_MIN_FLOPS = 1 << 21  # n * m * k below which one thread is faster than waking the pool
 THIN_MAX_BYTES = 320  # k * itemsize below which streaming rows of B beats 16 horizontal sums per tile
@@ -92,7 +92,7 @@ def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
     src, base, step = b, j0 * sbj, sbk
     if sbj != 1:  # B's rows are strided: pack the K x w block so that each row is a contiguous run
         src, base, step = np.empty(K * (j1 - j0), c.dtype), 0, j1 - j0
-        _pack(b, sbk, sbj, 0, K, K, j0, j1 - j0, j1 - j0, src, 0)
+        _pack(b, sbk, sbj, K, K, j0, j1 - j0, j1 - j0, src)
     spare = np.empty(j1 - j0, c.dtype)  # stands in for the missing rows of a last group of < 4
     for i in range(i0, i1, 4):
         c0 = c[i, j0:j1]
@@ -107,28 +107,51 @@ def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
             ci[j] = ci[j] * alpha + bi
 
 
-@njit(parallel=True, **_JIT)
-def _gemm_thin(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
-    """`gemm` by streamed rows of B; `parallel` False runs every task on this thread."""
-    n, m = c.shape
-    tasks = ((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)
-    if parallel:
-        for t in prange(tasks):
-            t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
-            _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+@njit(**_JIT)
+def _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups):
+    """Task t of either loop nest; ap, s0, s1, kc, row_groups: the packed path's A slices s0..s1-1."""
+    if thin:
+        _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
     else:
-        for t in range(tasks):
-            t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
-            _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+        _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
+
+
+@njit(parallel=True, **_JIT)
+def _run(tasks, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups):
+    """Tasks 0..tasks-1 in parallel: the one parfor (numba's slowest compile), shared by both nests."""
+    for t in prange(tasks):
+        t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
+        _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
+
+
+def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
+    """c (n, m) = alpha * (A @ B) + bias[i * sbias]: A (n, K) element (i, k) at a[i*sai + k*sak],
+    B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous.
+
+    Plain Python: one fewer compiled layer (about a second of cold compile per dtype).
+    """
+    n, m = c.shape
+    scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, n * m * K >= PARALLEL_MIN_FLOPS)
 
 
 @njit(**_JIT)
-def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
-    """c (n, m) = alpha * (A @ B) + bias[i * sbias]: A (n, K) element (i, k) at a[i*sai + k*sak],
-    B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous."""
+def scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
+    """`gemm` with the choice of threads made by the caller (the tests run both)."""
     n, m = c.shape
-    parallel = n * m * K >= PARALLEL_MIN_FLOPS
-    if K * c.itemsize < THIN_MAX_BYTES:
-        _gemm_thin(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel)
+    thin = K * c.itemsize < THIN_MAX_BYTES
+    if thin:  # one pass, tasks of THIN_MC x THIN_NT; the packed path's fields are unused
+        kc, slices, chunk, row_groups = 0, 1, 1, 0
+        tasks = ((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)
     else:
-        gemm_packed(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel)
+        kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
+    ap = np.empty(0 if thin else chunk * padded(n, MR) * kc, c.dtype)
+    for s0 in range(0, slices, chunk):  # one call site, runtime values: one compiled `_run`
+        s1 = min(s0 + chunk, slices)
+        if not thin:
+            pack_a(a, sai, sak, n, K, kc, s0, s1, ap)  # on this thread: under 1 % of the work
+        args = (thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
+        if parallel:
+            _run(tasks, *args)
+        else:
+            for t in range(tasks):
+                _task(t, *args)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 # contract: fused multiply-add; reassoc/nsz: split sums across lanes. No nnan/ninf: inf/nan propagate.
 _JIT: dict[str, Any] = {
@@ -88,30 +88,29 @@ def _store(c, tile, i, j, first, last, alpha, bias, sbias):
 
 
 @njit(**_JIT)
-def _pack(src, so, sk, o0, o1, o_end, k0, kc, kp, dst, d0):
-    """dst[d0 + (o - o0) kp + p] = src[o so + (k0 + p) sk] for o < o1, p < kc; zeros up to (o_end, kp).
+def _pack(src, so, sk, count, count_padded, k0, kc, kp, dst):
+    """dst[o kp + p] = src[o so + (k0 + p) sk] for o < count, p < kc; zeros up to (count_padded, kp).
 
     Rows of A (o = i) or columns of B (o = j) become contiguous k runs; a k-strided source (a C-order
-    B, a transposed A) is transposed 64 runs at a time, reading 256 contiguous bytes per k.
+    B, a transposed A) is transposed 64 runs at a time, reading 256 contiguous bytes per k. The
+    padding is zeroed so that garbage (nan, subnormals) never meets the FMAs.
     """
     if sk == 1:
-        for o in range(o0, o1):
-            d, s = d0 + (o - o0) * kp, o * so + k0
-            run, out = src[s : s + kc], dst[d : d + kc]  # slices: indices provably >= 0, so it vectorizes
+        for o in range(count):
+            run, out = src[o * so + k0 :], dst[o * kp :]  # slices: indices provably >= 0, so it vectorizes
             for p in range(kc):
                 out[p] = run[p]
     else:
-        for ob in range(o0, o1, PACK_GROUP):  # the 64 lines being written stay in L1
+        for ob in range(0, count, PACK_GROUP):  # the 64 lines being written stay in L1
             for p in range(kc):
                 s = (k0 + p) * sk
-                for o in range(ob, min(ob + PACK_GROUP, o1)):
+                for o in range(ob, min(ob + PACK_GROUP, count)):
                     # unsigned indices skip numba's negative-index wraparound: 2x faster here
-                    dst[np.uint64(d0 + (o - o0) * kp + p)] = src[np.uint64(s + o * so)]
-    for o in range(o0, o1):
-        d = d0 + (o - o0) * kp
+                    dst[np.uint64(o * kp + p)] = src[np.uint64(s + o * so)]
+    for o in range(count):
         for p in range(kc, kp):
-            dst[d + p] = 0
-    for d in range(d0 + (o1 - o0) * kp, d0 + (o_end - o0) * kp):
+            dst[o * kp + p] = 0
+    for d in range(count * kp, count_padded * kp):
         dst[d] = 0
 
 
@@ -122,12 +121,12 @@ def padded(x, to):
 
 
 @njit(**_JIT)
-def _pack_a(a, sai, sak, n, K, kc_even, s0, s1, ap):
+def pack_a(a, sai, sak, n, K, kc_even, s0, s1, ap):
     """Pack A's k slices s0..s1 - 1 one after the other into ap, rows padded to MR, k runs to KALIGN."""
     rows = padded(n, MR)
     for s in range(s0, s1):
         kc = min(kc_even, K - s * kc_even)
-        _pack(a, sai, sak, 0, n, rows, s * kc_even, kc, padded(kc, KALIGN), ap, (s - s0) * rows * kc_even)
+        _pack(a, sai, sak, n, rows, s * kc_even, kc, padded(kc, KALIGN), ap[(s - s0) * rows * kc_even :])
 
 
 @njit(**_JIT)
@@ -143,7 +142,7 @@ def _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, b
         k0 = s * kc_even
         kc = min(kc_even, K - k0)
         kp = padded(kc, KALIGN)
-        _pack(b, sbj, sbk, j0, j1, j0 + padded(j1 - j0, NR), k0, kc, kp, bp, 0)
+        _pack(b[j0 * sbj :], sbj, sbk, j1 - j0, padded(j1 - j0, NR), k0, kc, kp, bp)
         aps = ap[(s - s0) * padded(n, MR) * kc_even :]
         for ic in range(i0, i1, MC):  # an MC x kc block of A stays in L2 while the stripe sweeps it
             for j in range(j0, j1, NR):
@@ -152,25 +151,14 @@ def _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, b
                     _store(c, tile, i, j, k0 == 0, k0 + kc == K, alpha, bias, sbias)
 
 
-@njit(parallel=True, **_JIT)
-def gemm_packed(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
-    """`gemm` for K > 0 through packed slices; `parallel` False runs every task on this thread."""
-    n, m = c.shape
-    slices = (K * c.itemsize + KC_BYTES - 1) // KC_BYTES
-    kc_even = padded((K + slices - 1) // slices, KALIGN)
-    slices = (K + kc_even - 1) // kc_even
-    chunk = max(1, min(slices, A_CHUNK_BYTES // (padded(n, MR) * kc_even * c.itemsize)))
-    ap = np.empty(chunk * padded(n, MR) * kc_even, c.dtype)
+@njit(**_JIT)
+def plan(n, m, K, itemsize):
+    """(kc, slices, chunk, row_groups, tasks): K split in equal KALIGN-padded slices of depth kc,
+    packed A in passes of `chunk` slices, C in tasks of NT columns by 1 or more groups of rows."""
+    slices = (K * itemsize + KC_BYTES - 1) // KC_BYTES
+    kc = padded((K + slices - 1) // slices, KALIGN)
+    slices = (K + kc - 1) // kc
+    chunk = max(1, min(slices, A_CHUNK_BYTES // (padded(n, MR) * kc * itemsize)))
     stripes = (m + NT - 1) // NT
     row_groups = min((n + MC - 1) // MC, max(1, MIN_TASKS // stripes))
-    tasks = stripes * row_groups
-    for s0 in range(0, slices, chunk):
-        s1 = min(s0 + chunk, slices)
-        _pack_a(a, sai, sak, n, K, kc_even, s0, s1, ap)  # on this thread: < 1 % of the work
-        if parallel:
-            for t in prange(tasks):
-                t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
-                _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, bias, sbias)
-        else:
-            for t in range(tasks):
-                _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, bias, sbias)
+    return kc, slices, chunk, row_groups, stripes * row_groups
