@@ -116,25 +116,17 @@ def _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s
         _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
 
 
-@njit(parallel=True, **_JIT)
-def _run(tasks, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups):
-    """Tasks 0..tasks-1 in parallel: the one parfor (numba's slowest compile), shared by both nests."""
-    for t in prange(tasks):
-        t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
-        _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
-
-
 def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
     """c (n, m) = alpha * (A @ B) + bias[i * sbias]: A (n, K) element (i, k) at a[i*sai + k*sak],
     B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous.
 
-    Plain Python: one fewer compiled layer (about a second of cold compile per dtype).
+    Plain Python: a compiled layer just to choose the threads would cost a second of cold compile.
     """
     n, m = c.shape
     scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, n * m * K >= PARALLEL_MIN_FLOPS)
 
 
-@njit(**_JIT)
+@njit(parallel=True, **_JIT)
 def scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
     """`gemm` with the choice of threads made by the caller (the tests run both)."""
     n, m = c.shape
@@ -145,13 +137,14 @@ def scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
     else:
         kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
     ap = np.empty(0 if thin else chunk * padded(n, MR) * kc, c.dtype)
-    for s0 in range(0, slices, chunk):  # one call site, runtime values: one compiled `_run`
+    for s0 in range(0, slices, chunk):  # runtime values only (no literals): one compiled `_task`
         s1 = min(s0 + chunk, slices)
         if not thin:
             pack_a(a, sai, sak, n, K, kc, s0, s1, ap)  # on this thread: under 1 % of the work
-        args = (thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
         if parallel:
-            _run(tasks, *args)
+            for t in prange(tasks):
+                t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
+                _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
         else:
             for t in range(tasks):
-                _task(t, *args)
+                _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
