@@ -1,18 +1,20 @@
 """Packed, register-blocked matmul in numba loops: C = alpha * (A @ B) + bias, the GotoBLAS/BLIS plan.
 
-    for each KC-deep slice pc of k:                 pack A[:, pc] row by row (k contiguous)
-        for each NC-wide block jc of columns:       pack B[pc, jc] column by column (k contiguous)
-            for each task (MC rows x NT columns), in parallel:
-                for each NR columns, for each MR rows:   the micro-kernel (a 4 x 4 tile of C)
+    pack A's k slices (rows made contiguous k runs), on the calling thread; then per task,
+    in parallel (a stripe of NT columns of C, all rows or a group of them):
+        for each k slice (KC_BYTES deep):   pack B's stripe (columns made contiguous k runs)
+            for each MC rows of A:          that block of packed A stays in L2
+                for each NR columns:        that micro-panel of packed B stays in L1
+                    for each MR rows:       the micro-kernel: a 4 x 4 tile of C
 
 The micro-kernel is 16 dot products over the packed k run: 16 scalar accumulators that LLVM keeps
 in vector registers (reassoc lets it split each sum across SIMD lanes), 8 loads per 16 FMAs, then
 one horizontal sum per accumulator. Scalars, unlike a small array, cannot alias the packed buffers,
 which is what lets them live in registers. Packing reads A and B through (row, column) strides, so
-a transposed view costs one strided pass, never a copy of the whole operand, and it pads tiles
-with zeros so the kernel has no edge cases. The first k slice writes C, later ones add, the last
-applies the epilogue (alpha, bias). Thin products (short k, or fewer rows than a tile) skip the
-horizontal sums: `_numba_matmul` streams rows of B for them instead.
+a transposed view costs one strided pass, never a copy of the whole operand at once, and it pads
+tiles and k runs with zeros so the kernel has no edge cases. The first k slice writes C, later ones
+add, the last applies the epilogue (alpha, bias). Threads split C, never a sum: the result does not
+depend on the number of threads.
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ def test_parallel_equals_serial_bit_for_bit(k, dtype):
 )
 def test_both_sides_of_the_parallel_threshold(n, k, m, parallel, packed):
     """Serial/parallel x thin/packed; if the thresholds move, the first assert says to move the shapes."""
-    assert (n * k * m >= mm.PARALLEL_MIN_FLOPS, is_packed(k, "float32")) == (parallel, packed)
+    assert (n * k * m >= mm.PARALLEL_MIN_MACS, is_packed(k, "float32")) == (parallel, packed)
     check_exact(n, k, m, "float32", "C", "T", bias=True, alpha=0.5)
 
 
