@@ -117,7 +117,7 @@ def test_k_slice_edges_exact(dtype):
 
 def test_chunks_of_packed_a_exact():
     """Packed A larger than one pass (A_CHUNK_BYTES): the slices run in several passes."""
-    n, k = 1100, 3 * KC["float32"]
+    n, k = 2100, 3 * KC["float32"]
     assert n * KC["float32"] * 4 * 2 > pk.A_CHUNK_BYTES
     check_exact(n, k, 5, "float32", "T", "C", bias=True, alpha=0.5)
 
