@@ -36,37 +36,13 @@ def _rows4(c0, c1, c2, c3, a, i0, i1, i2, i3, sak, K, src, base, step):
         c0[j] = c1[j] = c2[j] = c3[j] = 0
     k = 0
     while k + 4 <= K:
-        a00, a01, a02, a03 = (
-            a[i0 + k * sak],
-            a[i0 + (k + 1) * sak],
-            a[i0 + (k + 2) * sak],
-            a[i0 + (k + 3) * sak],
-        )
-        a10, a11, a12, a13 = (
-            a[i1 + k * sak],
-            a[i1 + (k + 1) * sak],
-            a[i1 + (k + 2) * sak],
-            a[i1 + (k + 3) * sak],
-        )
-        a20, a21, a22, a23 = (
-            a[i2 + k * sak],
-            a[i2 + (k + 1) * sak],
-            a[i2 + (k + 2) * sak],
-            a[i2 + (k + 3) * sak],
-        )
-        a30, a31, a32, a33 = (
-            a[i3 + k * sak],
-            a[i3 + (k + 1) * sak],
-            a[i3 + (k + 2) * sak],
-            a[i3 + (k + 3) * sak],
-        )
+        p0, p1, p2, p3 = i0 + k * sak, i1 + k * sak, i2 + k * sak, i3 + k * sak
+        a00, a01, a02, a03 = a[p0], a[p0 + sak], a[p0 + 2 * sak], a[p0 + 3 * sak]
+        a10, a11, a12, a13 = a[p1], a[p1 + sak], a[p1 + 2 * sak], a[p1 + 3 * sak]
+        a20, a21, a22, a23 = a[p2], a[p2 + sak], a[p2 + 2 * sak], a[p2 + 3 * sak]
+        a30, a31, a32, a33 = a[p3], a[p3 + sak], a[p3 + 2 * sak], a[p3 + 3 * sak]
         o = base + k * step
-        b0, b1, b2, b3 = (
-            src[o : o + w],
-            src[o + step : o + step + w],
-            src[o + 2 * step :],
-            src[o + 3 * step :],
-        )
+        b0, b1, b2, b3 = src[o:], src[o + step :], src[o + 2 * step :], src[o + 3 * step :]
         for j in range(w):
             x0, x1, x2, x3 = b0[j], b1[j], b2[j], b3[j]
             c0[j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3

@@ -204,11 +204,13 @@ def test_linear_ops_use_the_epilogue(nb):
     np.testing.assert_array_equal(dA_prev, exact(W.T, dZ).astype(nb.dtype))
 
 
-def test_int_inputs_compute_in_float64_and_dot_is_a_0d_array(nb):
+def test_int_inputs_and_dot(nb):
+    """Ints: the backend computes in its float dtype, a direct kernel call in float64; 1-D . 1-D: 0-d."""
     a, b = np.arange(12).reshape(3, 4), np.arange(8).reshape(4, 2)
-    got = nb.matmul(a, b)
-    assert got.dtype == np.float64
+    got, direct = nb.matmul(a, b), ops.gemm(a, b)
+    assert got.dtype == nb.dtype and direct.dtype == np.float64
     np.testing.assert_array_equal(got, a @ b)
+    np.testing.assert_array_equal(direct, a @ b)
     x, y = np.arange(5, dtype=nb.dtype), np.arange(5, dtype=nb.dtype)[::-1]
     d = nb.matmul(x, y)
     assert d.shape == () and d.dtype == nb.dtype and float(d) == float(x @ y)
