@@ -1,142 +1,129 @@
-"""Blocked matmul in numba: C = alpha * (A @ B) + bias, any of A, B transposed, no copies of A or B.
+"""Matmul in numba loops: C = alpha * (A @ B) + bias, A and B read through strides (transposes in place).
 
-Loop order (per task = one MB x NC block of C, tasks run in parallel):
-    for each KC-deep slice of k:        the B block (KC x NC) stays in L2
-        for rows i of the block, 4 at a time:
-            for k in the slice, 4 at a time:   16 scalars of A, 4 rows of B, 4 rows of C
-                for j in NC (vectorized):      C[i..i+3, j] += A[i..i+3, k..k+3] . B[k..k+3, j]
-Each pass over j does 16 fused multiply-adds per 4 loads of B and 4 loads + 4 stores of C.
-A is read element by element through (row, col) strides, so A or A.T costs the same; when B is
-transposed its rows are not contiguous, so each task packs its KC x NC block of B into a small
-buffer first (B itself is never copied whole).
+Two loop nests, chosen by depth (`gemm`):
+- packed (`_numba_matmul_packed`): the GotoBLAS/BLIS plan, a 4 x 4 register-blocked micro-kernel
+  on packed panels, for k * itemsize >= THIN_MAX_BYTES (k >= 80 in float32, 40 in float64).
+- thin (here), for shorter k, where the micro-kernel's 16 horizontal sums per tile would cost more
+  than its k terms: 4 rows of C at a time accumulate 4 rows of B at a time, vectorized along the row.
+Both run on the calling thread below PARALLEL_MIN_MACS (measured: waking the pool costs more than
+the work) and in parallel over blocks of C above it; thread counts are never changed.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from numba import njit, prange
 
-# contract: fused multiply-add; reassoc/nsz: reorder the 4-term sums. No nnan/ninf: inf/nan propagate.
-_JIT: dict[str, Any] = {
-    "cache": True,
-    "nogil": True,
-    "error_model": "numpy",
-    "fastmath": {"contract", "reassoc", "nsz"},
-}
-MB, KC, NC = 128, 256, 512
-PARALLEL_MIN_FLOPS = 1 << 17
+from backends._numba_matmul_packed import _JIT, MR, _pack, _stripe_task, pack_a, padded, plan
+
+# n * m * k below which the calling thread does it all. Measured (packed path, float32): at n*m*k = 1M
+# (80 us serial) 2 threads took 0.55x the serial time while the pool was awake; the thin path only
+# broke even there. A pool that must be woken on a loaded machine costs milliseconds either way.
+PARALLEL_MIN_MACS = 1 << 21
+THIN_MAX_BYTES = 320  # k * itemsize below which streaming rows of B beats 16 horizontal sums per tile
+THIN_MC, THIN_NT = 64, 512  # rows and columns of C per thin task
 
 
-@njit(inline="always", **_JIT)
-def _rows4(a, sai, sak, bb, c, i, k0, k1, bk0, j0, j1, bj0):
-    """C[i:i+4, j0:j1] += A[i:i+4, k0:k1] @ B[k0:k1, j0:j1], B read from bb at (bk0, bj0)."""
-    w = j1 - j0
-    c0, c1, c2, c3 = c[i, j0:j1], c[i + 1, j0:j1], c[i + 2, j0:j1], c[i + 3, j0:j1]
-    kk = k0
-    while kk + 4 <= k1:
-        p = i * sai + kk * sak
-        a00, a01, a02, a03 = a[p], a[p + sak], a[p + 2 * sak], a[p + 3 * sak]
-        p += sai
-        a10, a11, a12, a13 = a[p], a[p + sak], a[p + 2 * sak], a[p + 3 * sak]
-        p += sai
-        a20, a21, a22, a23 = a[p], a[p + sak], a[p + 2 * sak], a[p + 3 * sak]
-        p += sai
-        a30, a31, a32, a33 = a[p], a[p + sak], a[p + 2 * sak], a[p + 3 * sak]
-        r = kk - bk0
-        b0, b1 = bb[r, bj0 : bj0 + w], bb[r + 1, bj0 : bj0 + w]
-        b2, b3 = bb[r + 2, bj0 : bj0 + w], bb[r + 3, bj0 : bj0 + w]
+@njit(**_JIT)
+def _rows4(c0, c1, c2, c3, a, i0, i1, i2, i3, sak, K, src, base, step):
+    """c_r = A[i_r, :] @ B for 4 rows: B's row k at src[base + k step:], A[i, k] at a[i + k sak].
+
+    Four k at a time: each pass over a row of C does 16 FMAs per 4 loads of B and 4 loads and 4
+    stores of C, so the loop is bound by the FMAs, not by the stores.
+    """
+    w = c0.size
+    for j in range(w):
+        c0[j] = c1[j] = c2[j] = c3[j] = 0
+    k = 0
+    while k + 4 <= K:
+        p0, p1, p2, p3 = i0 + k * sak, i1 + k * sak, i2 + k * sak, i3 + k * sak
+        a00, a01, a02, a03 = a[p0], a[p0 + sak], a[p0 + 2 * sak], a[p0 + 3 * sak]
+        a10, a11, a12, a13 = a[p1], a[p1 + sak], a[p1 + 2 * sak], a[p1 + 3 * sak]
+        a20, a21, a22, a23 = a[p2], a[p2 + sak], a[p2 + 2 * sak], a[p2 + 3 * sak]
+        a30, a31, a32, a33 = a[p3], a[p3 + sak], a[p3 + 2 * sak], a[p3 + 3 * sak]
+        o = base + k * step
+        b0, b1, b2, b3 = src[o:], src[o + step :], src[o + 2 * step :], src[o + 3 * step :]
         for j in range(w):
             x0, x1, x2, x3 = b0[j], b1[j], b2[j], b3[j]
             c0[j] += a00 * x0 + a01 * x1 + a02 * x2 + a03 * x3
             c1[j] += a10 * x0 + a11 * x1 + a12 * x2 + a13 * x3
             c2[j] += a20 * x0 + a21 * x1 + a22 * x2 + a23 * x3
             c3[j] += a30 * x0 + a31 * x1 + a32 * x2 + a33 * x3
-        kk += 4
-    while kk < k1:
-        p = i * sai + kk * sak
-        a0, a1, a2, a3 = a[p], a[p + sai], a[p + 2 * sai], a[p + 3 * sai]
-        bk = bb[kk - bk0, bj0 : bj0 + w]
+        k += 4
+    for kr in range(k, K):
+        a0, a1, a2, a3 = a[i0 + kr * sak], a[i1 + kr * sak], a[i2 + kr * sak], a[i3 + kr * sak]
+        row = src[base + kr * step :]
         for j in range(w):
-            x = bk[j]
+            x = row[j]
             c0[j] += a0 * x
             c1[j] += a1 * x
             c2[j] += a2 * x
             c3[j] += a3 * x
-        kk += 1
 
 
-@njit(inline="always", **_JIT)
-def _row1(a, sai, sak, bb, c, i, k0, k1, bk0, j0, j1, bj0):
-    """C[i, j0:j1] += A[i, k0:k1] @ B[k0:k1, j0:j1] for the rows left over after blocks of 4."""
-    w = j1 - j0
-    ci = c[i, j0:j1]
-    for kk in range(k0, k1):
-        x = a[i * sai + kk * sak]
-        bk = bb[kk - bk0, bj0 : bj0 + w]
-        for j in range(w):
-            ci[j] += x * bk[j]
-
-
-@njit(inline="always", **_JIT)
-def _pack(b, sbk, sbj, buf, k0, k1, j0, j1):
-    """buf[:k1-k0, :j1-j0] = B[k0:k1, j0:j1] read through strides: a transposed B made row-major.
-    Done in strips of 16 columns so the 16 source lines being read stay in L1."""
-    for js in range(0, j1 - j0, 16):
-        je = min(js + 16, j1 - j0)
-        for kk in range(k1 - k0):
-            row = buf[kk]
-            base = (k0 + kk) * sbk + j0 * sbj
-            for j in range(js, je):
-                row[j] = b[base + j * sbj]
-
-
-@njit(inline="always", **_JIT)
-def _epilogue(c, i0, i1, j0, j1, alpha, bias, sbias):
+@njit(**_JIT)
+def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
+    """Task t: C[64 rows, 512 columns], 4 rows at a time, B's rows read in place or packed row-major."""
+    n, m = c.shape
+    tasks_j = (m + THIN_NT - 1) // THIN_NT
+    i0, j0 = (t // tasks_j) * THIN_MC, (t % tasks_j) * THIN_NT
+    i1, j1 = min(i0 + THIN_MC, n), min(j0 + THIN_NT, m)
+    src, base, step = b, j0 * sbj, sbk
+    if sbj != 1:  # B's rows are strided: pack the K x w block so that each row is a contiguous run
+        src, base, step = np.empty(K * (j1 - j0), c.dtype), 0, j1 - j0
+        _pack(b, sbk, sbj, K, K, j0, j1 - j0, j1 - j0, src)
+    spare = np.empty(j1 - j0, c.dtype)  # stands in for the missing rows of a last group of < 4
+    for i in range(i0, i1, 4):
+        c0 = c[i, j0:j1]
+        c1 = c[i + 1, j0:j1] if i + 1 < i1 else spare
+        c2 = c[i + 2, j0:j1] if i + 2 < i1 else spare
+        c3 = c[i + 3, j0:j1] if i + 3 < i1 else spare
+        r1, r2, r3 = min(i + 1, i1 - 1) * sai, min(i + 2, i1 - 1) * sai, min(i + 3, i1 - 1) * sai
+        _rows4(c0, c1, c2, c3, a, i * sai, r1, r2, r3, sak, K, src, base, step)
     for i in range(i0, i1):
         ci, bi = c[i, j0:j1], bias[i * sbias]
         for j in range(j1 - j0):
             ci[j] = ci[j] * alpha + bi
 
 
-@njit(**_JIT)  # not inlined: compiled once, shared by the serial and the parallel loop
-def _task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
+@njit(**_JIT)
+def _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups):
+    """Task t of either loop nest; ap, s0, s1, kc, row_groups: the packed path's A slices s0..s1-1."""
+    if thin:
+        _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+    else:
+        _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
+
+
+def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
+    """c (n, m) = alpha * (A @ B) + bias[i * sbias]: A (n, K) element (i, k) at a[i*sai + k*sak],
+    B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous.
+
+    Plain Python: a compiled layer just to choose the threads would cost a second of cold compile.
+    """
     n, m = c.shape
-    ncb = (m + NC - 1) // NC
-    i0, j0 = (t // ncb) * MB, (t % ncb) * NC
-    i1, j1 = min(i0 + MB, n), min(j0 + NC, m)
-    for i in range(i0, i1):
-        ci = c[i, j0:j1]
-        for j in range(j1 - j0):
-            ci[j] = 0
-    packed = sbj != 1
-    bb = np.empty((KC, NC), c.dtype) if packed else b[: K * m].reshape((K, m))
-    for k0 in range(0, K, KC):
-        k1 = min(k0 + KC, K)
-        bk0, bj0 = 0, j0
-        if packed:
-            _pack(b, sbk, sbj, bb, k0, k1, j0, j1)
-            bk0, bj0 = k0, 0
-        i = i0
-        while i + 4 <= i1:
-            _rows4(a, sai, sak, bb, c, i, k0, k1, bk0, j0, j1, bj0)
-            i += 4
-        while i < i1:
-            _row1(a, sai, sak, bb, c, i, k0, k1, bk0, j0, j1, bj0)
-            i += 1
-    _epilogue(c, i0, i1, j0, j1, alpha, bias, sbias)
+    scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, n * m * K >= PARALLEL_MIN_MACS)
 
 
 @njit(parallel=True, **_JIT)
-def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
-    """c (n, m) = alpha * (A @ B) + bias[i * sbias]: A (n, K) element (i, k) at a[i*sai + k*sak],
-    B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous."""
+def scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
+    """`gemm` with the choice of threads made by the caller (the tests run both)."""
     n, m = c.shape
-    tasks = ((n + MB - 1) // MB) * ((m + NC - 1) // NC)
-    if n * m * K < PARALLEL_MIN_FLOPS:
-        for t in range(tasks):
-            _task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+    thin = K * c.itemsize < THIN_MAX_BYTES
+    if thin:  # one pass, tasks of THIN_MC x THIN_NT; the packed path's fields are unused
+        kc, slices, chunk, row_groups = 0, 1, 1, 0
+        tasks = ((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)
     else:
-        for t in prange(tasks):
-            _task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+        kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
+    ap = np.empty(0 if thin else chunk * padded(n, MR) * kc, c.dtype)
+    for s0 in range(0, slices, chunk):  # runtime values only (no literals): one compiled `_task`
+        s1 = min(s0 + chunk, slices)
+        if not thin:
+            pack_a(a, sai, sak, n, K, kc, s0, s1, ap)  # on this thread: under 1 % of the work
+        if parallel:
+            for t in prange(tasks):
+                t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
+                _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
+        else:
+            for t in range(tasks):
+                _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
