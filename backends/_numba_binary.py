@@ -13,6 +13,8 @@ from typing import Any
 
 from numba import njit, prange
 
+from backends._numba_jit import twin_kernel
+
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192
 PARALLEL_MIN = 1 << 16  # measured: add breaks even with the pool between 32k and 128k elements
@@ -110,42 +112,42 @@ def _greater(x, y):
     return x > y
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def add(a, b, out, shape, sa, sb):
     _binary(_add, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def subtract(a, b, out, shape, sa, sb):
     _binary(_subtract, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def multiply(a, b, out, shape, sa, sb):
     _binary(_multiply, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def divide(a, b, out, shape, sa, sb):
     _binary(_divide, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def maximum(a, b, out, shape, sa, sb):
     _binary(_maximum, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def minimum(a, b, out, shape, sa, sb):
     _binary(_minimum, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def power(a, b, out, shape, sa, sb):
     _binary(_power, a, b, out, shape, sa, sb)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def greater(a, b, out, shape, sa, sb):
     _binary(_greater, a, b, out, shape, sa, sb)
 
@@ -162,7 +164,7 @@ def _where_row(row, cond, a, b, out, shape, sc, sa, sb):
         o[j] = a[ia + j * xa] if cond[ic + j * xc] else b[ib + j * xb]
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def where(cond, a, b, out, shape, sc, sa, sb):
     """out = a where cond else b, all three read through one broadcast layout."""
     rows = out.size // shape[shape.size - 1]
@@ -193,7 +195,7 @@ def _gather_task(t, src, out, shape, ss):
             o[j] = src[i + j * step]
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def gather(src, out, shape, ss):
     """out (C order, its own dtype) = src read through (shape, element strides ss): copy, cast,
     fill, broadcast_to and transpose materialization are all this one loop."""
@@ -216,7 +218,7 @@ def _sgd_task(t, param, grad, lr):
         w[j] -= lr * g[j]
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def sgd_update(param, grad, lr):
     """param -= lr * grad in place, flat buffers of one size."""
     tasks = (param.size + BLOCK - 1) // BLOCK

@@ -20,6 +20,8 @@ from llvmlite import ir
 from numba import njit, prange, types
 from numba.extending import intrinsic, overload
 
+from backends._numba_jit import twin_kernel
+
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192  # elements per task
 PARALLEL_MIN = 1 << 15  # smaller arrays run on the calling thread: waking the pool costs more
@@ -214,76 +216,76 @@ def _bce_backward(al, y, p, q):
 
 
 # -- kernels: kernel(x, out, p, q) and kernel(a, b, out, p, q) on flat buffers of one size -------
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def exp(x, out, p, q):
     _unary(_exp, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def log(x, out, p, q):
     _unary(_log, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def tanh(x, out, p, q):
     _unary(_tanh, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def sqrt(x, out, p, q):
     _unary(_sqrt, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def negative(x, out, p, q):
     _unary(_negative, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def abs_(x, out, p, q):
     _unary(_abs, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def clip(x, out, p, q):
     _unary(_clip, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def sigmoid(x, out, p, q):
     _unary(_sigmoid, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def relu(x, out, p, q):
     _unary(_relu, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def leaky_relu(x, out, p, q):
     _unary(_leaky_relu, x, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def sigmoid_backward(a, b, out, p, q):
     _pair(_sigmoid_backward, a, b, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def tanh_backward(a, b, out, p, q):
     _pair(_tanh_backward, a, b, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def relu_backward(a, b, out, p, q):
     _pair(_relu_backward, a, b, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def leaky_relu_backward(a, b, out, p, q):
     _pair(_leaky_relu_backward, a, b, out, p, q)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def bce_backward(a, b, out, p, q):
     _pair(_bce_backward, a, b, out, p, q)

@@ -102,7 +102,27 @@ def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
     Plain Python: a compiled layer just to choose the threads would cost a second of cold compile.
     """
     n, m = c.shape
-    scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, n * m * K >= PARALLEL_MIN_MACS)
+    if n * m * K >= PARALLEL_MIN_MACS:
+        scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, True)
+    else:
+        serial(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+
+
+def serial(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
+    """`gemm` on the calling thread, its few tasks looped in Python: a small problem compiles only the
+    loop nest it uses, never the parallel driver (measured: 8 s of a newcomer's 20 s cold start)."""
+    n, m = c.shape
+    if K * c.itemsize < THIN_MAX_BYTES:
+        for t in range(((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)):
+            _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+        return
+    kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
+    ap = np.empty(chunk * padded(n, MR) * kc, c.dtype)
+    for s0 in range(0, slices, chunk):
+        s1 = min(s0 + chunk, slices)
+        pack_a(a, sai, sak, n, K, kc, s0, s1, ap)
+        for t in range(tasks):
+            _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
 
 
 @njit(parallel=True, **_JIT)

@@ -15,6 +15,8 @@ from typing import Any
 import numpy as np
 from numba import njit, prange
 
+from backends._numba_jit import twin_kernel
+
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"reassoc"}}
 CHUNK = 16384  # elements of the contiguous dim per task
 PARALLEL_MIN = 1 << 15
@@ -109,27 +111,27 @@ def _fold_outer(f, x, out, init, kshape, kstr, rshape, rstr, width):
 
 
 # kernels: kernel(x, out, init, kshape, kstr, rshape, rstr, width) -- see reduce_layout
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def sum_last(x, out, init, kshape, kstr, rshape, rstr, width):
     _fold_last(_add, x, out, init, kshape, kstr, rshape, rstr, width)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def max_last(x, out, init, kshape, kstr, rshape, rstr, width):
     _fold_last(_max, x, out, init, kshape, kstr, rshape, rstr, width)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def sum_outer(x, out, init, kshape, kstr, rshape, rstr, width):
     _fold_outer(_add, x, out, init, kshape, kstr, rshape, rstr, width)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def max_outer(x, out, init, kshape, kstr, rshape, rstr, width):
     _fold_outer(_max, x, out, init, kshape, kstr, rshape, rstr, width)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def row_sums(x, scale, out):
     """out[i] = scale * sum(x[i, :]) for a C-contiguous (n, m) x: db in linear_backward."""
     n, m = x.shape
@@ -141,7 +143,7 @@ def row_sums(x, scale, out):
         out[i] = acc * scale
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def dot(a, b):
     """sum(a * b) of two flat vectors of one size, in their dtype."""
     nchunk = (a.size + CHUNK - 1) // CHUNK
@@ -160,7 +162,7 @@ def dot(a, b):
     return total
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def cost_sum(op, al, y, lo, hi):
     """Sum of per-example loss terms in float64: op 0 is Y log(p) + (1-Y) log(1-p), p = AL clipped
     to [lo, hi] (the cross-entropy terms); op 1 is (AL - Y)**2."""

@@ -20,6 +20,7 @@ import numpy as np
 from numba import njit, prange
 
 from backends._numba_elementwise import fexp
+from backends._numba_jit import twin_kernel
 
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192  # elements per update task
@@ -68,7 +69,7 @@ def _adam_task(t, p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps):
         pp[j] = pp[j] - lr * ((m / bc1) / (math.sqrt(q / bc2) + eps))
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def momentum(p, g, v, lr, beta, c):
     """v = v beta + g c (c = 1 - beta); p -= lr v."""
     tasks = (p.size + BLOCK - 1) // BLOCK
@@ -80,7 +81,7 @@ def momentum(p, g, v, lr, beta, c):
             _momentum_task(t, p, g, v, lr, beta, c)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def rmsprop(p, g, s, lr, beta, c, eps):
     """s = s beta + g**2 c (c = 1 - beta); p -= lr g / (sqrt(s) + eps)."""
     tasks = (p.size + BLOCK - 1) // BLOCK
@@ -92,7 +93,7 @@ def rmsprop(p, g, s, lr, beta, c, eps):
             _rmsprop_task(t, p, g, s, lr, beta, c, eps)
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def adam(p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps):
     """v, s as momentum and RMSprop (c = 1 - b); p -= lr (v / bc1) / (sqrt(s / bc2) + eps)."""
     tasks = (p.size + BLOCK - 1) // BLOCK
@@ -140,7 +141,7 @@ def _softmax_backward_block(da, z, out, j0, j1):
             s[j] = s[j] * (a[j] - dot[j])
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def softmax(z, out):
     """out = exp(z - max) / sum, per column of (C, m) z."""
     m = z.shape[1]
@@ -153,7 +154,7 @@ def softmax(z, out):
             _softmax_block(z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def softmax_backward(da, z, out):
     """out = S (da - sum(da S)) per column, S = softmax(z)."""
     m = z.shape[1]
@@ -179,7 +180,7 @@ def _cce_task(c, al, y, lo, part):
     part[c] = acc
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def cce_sum(al, y, lo):
     """sum(y log(clip(al, lo, 1))) in float64, per BLOCK then across blocks (deterministic)."""
     tasks = (al.size + BLOCK - 1) // BLOCK
@@ -213,7 +214,7 @@ def _argmax_task(t, x, out, chunks):
                 pick[k] = j
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def argmax(x, out):
     """out[o, k] = first j maximizing x[o, j, k] (nan counts as the maximum)."""
     chunks = (x.shape[2] + COLUMNS - 1) // COLUMNS
@@ -246,7 +247,7 @@ def _take_task(r, x, idx, out):
         dst[k] = src[k]
 
 
-@njit(parallel=True, **_JIT)
+@twin_kernel(PARALLEL_MIN, **_JIT)
 def take(x, idx, out):
     """out[o, j, :] = x[o, idx[j], :] for valid non-negative idx."""
     rows = x.shape[0] * idx.size

@@ -274,7 +274,7 @@ def test_kernels_are_cached_on_disk_and_reused(tmp_path):
         from backends import _numba_elementwise as ew
         nb = backends.get_backend("numba", "float32")
         nb.sigmoid(np.linspace(-5, 5, 11, dtype=np.float32))
-        print(sum(ew.sigmoid.stats.cache_hits.values()), sum(ew.sigmoid.stats.cache_misses.values()))
+        print(sum(ew.sigmoid.serial.stats.cache_hits.values()), sum(ew.sigmoid.serial.stats.cache_misses.values()))
     """
     first = run_python(code, NUMBA_CACHE_DIR=str(tmp_path))
     assert first.returncode == 0, first.stderr

@@ -30,7 +30,6 @@ ARRAY_FUNCTIONS = {
     "compute_cost",
     "output_dZ",
     "to_backend",
-    "_predict",
     "train_step",
     "_x",
     "_y",

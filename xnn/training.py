@@ -10,9 +10,9 @@ callback that asks for one (early stopping reads its metric every epoch: one val
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
-from functools import reduce
 from typing import Any
 
 import numpy as np
@@ -186,8 +186,10 @@ def _loop(
 
 
 def _worst(be: Any, window: list[Any]) -> float:
-    """The largest cost of the window in one sync (NaN if any is NaN: maximum propagates it)."""
-    return be.item(reduce(be.maximum, window))
+    """The largest cost of the window (inf if any is NaN or inf), after one materialize of them all:
+    host reads of finished scalars, no op compiled or launched for the check."""
+    values = [be.item(c) for c in be.materialize(*window)]
+    return max(values) if all(math.isfinite(v) for v in values) else math.inf
 
 
 def _progress_bar(iterations: int) -> Any:

@@ -1,0 +1,47 @@
+"""Loop kernels compiled twice, lazily: a serial twin for small arrays, the parallel one for large.
+
+A `parallel=True` function pays for its parfor lowering (about 1 s per kernel) the first time it is
+called, even when every call is small enough to take its serial branch. Compiling the same source
+without `parallel` (where `prange` is `range`) for small calls keeps a newcomer's first run to the
+kernels and paths it uses: the parallel twin compiles only when an array reaches `parallel_min`.
+The serial twin has its own qualified name, so the two never share an entry in numba's disk cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import types
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from numba import njit
+
+
+def _renamed(func: Callable, suffix: str) -> Callable:
+    """The same code under another qualified name (numba's cache index is named after it)."""
+    twin = types.FunctionType(func.__code__, func.__globals__, func.__name__ + suffix, func.__defaults__)
+    twin.__qualname__ = func.__qualname__ + suffix
+    twin.__module__ = func.__module__
+    twin.__doc__ = func.__doc__
+    return twin
+
+
+class Kernel:
+    """Callable like the kernel it wraps; routes by the largest array argument's size."""
+
+    def __init__(self, func: Callable, parallel_min: int, options: dict[str, Any]) -> None:
+        functools.update_wrapper(self, func)
+        self.py_func = func
+        self.parallel_min = parallel_min
+        self.serial = njit(**options)(_renamed(func, "__serial"))
+        self.parallel = njit(parallel=True, **options)(func)
+
+    def __call__(self, *args: Any) -> Any:
+        size = max((a.size for a in args if isinstance(a, np.ndarray)), default=0)
+        return (self.parallel if size >= self.parallel_min else self.serial)(*args)
+
+
+def twin_kernel(parallel_min: int, **options: Any) -> Callable[[Callable], Kernel]:
+    """Decorator: `@twin_kernel(PARALLEL_MIN, **_JIT)` instead of `@njit(parallel=True, **_JIT)`."""
+    return lambda func: Kernel(func, parallel_min, options)
