@@ -1,0 +1,120 @@
+"""Where the dask backend's graphs run: Dask's threaded scheduler in this process (the default), or a
+`distributed` cluster named by an address, by DASK_SCHEDULER_ADDRESS (Dask's own variable), or by a
+Client passed in; a Client made default in the session (`Client(...)`) is used too, as Dask does.
+
+BLAS is pinned to one thread per worker thread: around the threaded compute in this process (the
+limits are process-global, so never inside tasks), and by the nanny's environment on cluster workers
+(distributed sets OMP/MKL/OPENBLAS_NUM_THREADS=1 for the workers it spawns).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import dask
+
+ADDRESS_ENV = "DASK_SCHEDULER_ADDRESS"
+CONNECT_TIMEOUT_S = 30
+LOCAL = ("threads", "sync")
+
+
+class Scheduler:
+    """Runs graphs: `target` None (threads, or the address in DASK_SCHEDULER_ADDRESS), "threads",
+    "sync", an address such as "tcp://10.0.0.5:8786", or a distributed.Client."""
+
+    def __init__(self, target: Any = None, threads: int | None = None) -> None:
+        self.target = target
+        self.threads = threads or dask.config.get("num_workers", None) or os.cpu_count() or 1
+        self._clients: dict[str, Any] = {}
+        self._blas: Any = None
+
+    def __repr__(self) -> str:
+        return f"Scheduler({self.describe()})"
+
+    def describe(self) -> str:
+        """'threads (n workers)', 'sync' or 'distributed <address>'."""
+        client = self.client()
+        if client is not None:
+            return f"distributed {client.scheduler.address}"
+        return "sync" if self.target == "sync" else f"threads ({self.threads} workers)"
+
+    def address(self) -> str | None:
+        """The scheduler address asked for: the target, else DASK_SCHEDULER_ADDRESS / dask config."""
+        if self.target is not None:
+            return self.target if isinstance(self.target, str) and self.target not in LOCAL else None
+        return os.environ.get(ADDRESS_ENV, "").strip() or dask.config.get("scheduler-address", None)
+
+    def client(self) -> Any | None:
+        """The distributed Client graphs go to, or None for a scheduler in this process."""
+        if self.target is not None and not isinstance(self.target, str):
+            return self.target
+        address = self.address()
+        if address:
+            return self._connect(address)
+        return _session_client() if self.target is None else None
+
+    def _connect(self, address: str) -> Any:
+        client = self._clients.get(address)
+        if client is None or client.status not in ("running", "connecting", "newly-created"):
+            from distributed import Client
+
+            client = Client(address, set_as_default=False, timeout=CONNECT_TIMEOUT_S)
+            self._clients[address] = client
+        return client
+
+    def compute(self, *values: Any, local: bool = False) -> tuple[Any, ...]:
+        """dask.compute of `values` (one call); local=True runs it here, synchronously (tiny graphs)."""
+        if local or self.target == "sync":
+            return dask.compute(*values, scheduler="sync")
+        client = self.client()
+        if client is not None:
+            return dask.compute(*values, scheduler=client)
+        with self._one_blas_thread():
+            return dask.compute(*values, scheduler="threads", num_workers=self.threads)
+
+    def persist(self, *values: Any) -> tuple[Any, ...]:
+        """dask.persist of `values`: kept where they were computed (cluster memory, or here)."""
+        client = self.client()
+        if client is not None:
+            return tuple(client.persist(list(values)))
+        with self._one_blas_thread():
+            return dask.persist(*values, scheduler="threads", num_workers=self.threads)
+
+    def place(self, x: Any) -> Any:
+        """Data handed in by the client: persisted on a cluster (its lineage is the graph), as is here."""
+        client = self.client()
+        return client.persist(x) if client is not None else x
+
+    @contextlib.contextmanager
+    def _one_blas_thread(self) -> Iterator[None]:
+        if self.threads <= 1:
+            yield
+            return
+        if self._blas is None:
+            from threadpoolctl import ThreadpoolController
+
+            self._blas = ThreadpoolController()
+        with self._blas.limit(limits=1, user_api="blas"):
+            yield
+
+    def close(self) -> None:
+        """Close the clients this scheduler opened (not one it was given)."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+def _session_client() -> Any | None:
+    """The Client a session made default (only if distributed is already imported; never imports it)."""
+    if "distributed" not in sys.modules:
+        return None
+    from distributed import default_client
+
+    try:
+        return default_client()
+    except ValueError:
+        return None
