@@ -113,3 +113,12 @@ class Under:
 def under_errstate(func: Any) -> Under:
     """`func` bound to the caller's current np.errstate."""
     return Under(func, np.geterr())
+
+
+def count_tasks(*collections: Any) -> int:
+    """Tasks dask runs to compute `collections` together, after its optimizations (data not counted)."""
+    from dask._task_spec import Task
+    from dask.base import collections_to_expr
+
+    graph = collections_to_expr(collections, optimize_graph=True).optimize().__dask_graph__()
+    return sum(type(node) is Task for node in graph.values())

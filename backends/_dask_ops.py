@@ -74,7 +74,8 @@ class DaskArrayOps(ArrayOps):
 
     # -- layout ---------------------------------------------------------------------------------
     def _columns(self, m: int) -> tuple[int, ...]:
-        """Column chunks for m examples: the ones last seen for this m (Y follows X), else the policy."""
+        """Column chunks for m examples: those of the last dask array of m columns handed in (so that
+        Y follows X's chunks), else `chunk` columns, else one chunk per worker thread."""
         seen = getattr(self, "_columns_by_m", {}).get(m)
         if seen is not None:
             return seen
@@ -100,7 +101,7 @@ class DaskArrayOps(ArrayOps):
         host = np.asarray(data, dtype=dt)
         if host.ndim != 2 or len(columns := self._columns(host.shape[1])) == 1:
             return layout.literal(host)
-        return self._remember_columns(self.scheduler.place(layout.column_chunked(host, columns)))
+        return self.scheduler.place(layout.column_chunked(host, columns))
 
     def to_numpy(self, x: Array) -> np.ndarray:
         if not isinstance(x, da.Array):

@@ -67,12 +67,13 @@ class Scheduler:
         return client
 
     def compute(self, *values: Any, local: bool = False) -> tuple[Any, ...]:
-        """dask.compute of `values` (one call); local=True runs it here, synchronously (tiny graphs)."""
-        if local or self.target == "sync":
-            return dask.compute(*values, scheduler="sync")
-        client = self.client()
+        """dask.compute of `values` (one call). Graphs without a chunked array (nothing to run in
+        parallel) and local=True (data already here) run in this thread: no pool, no BLAS limit."""
+        client = None if local or self.target == "sync" else self.client()
         if client is not None:
             return dask.compute(*values, scheduler=client)
+        if local or self.target == "sync" or _one_chunk_everywhere(values):
+            return dask.compute(*values, scheduler="sync")
         with self._one_blas_thread():
             return dask.compute(*values, scheduler="threads", num_workers=self.threads)
 
@@ -118,3 +119,12 @@ def _session_client() -> Any | None:
         return default_client()
     except ValueError:
         return None
+
+
+def _one_chunk_everywhere(values: tuple[Any, ...]) -> bool:
+    """Whether every layer of every graph is a single task: no data parallelism to win from threads."""
+    for value in values:
+        layers = getattr(getattr(value, "dask", None), "layers", None)
+        if layers is not None and any(len(layer) > 1 for layer in layers.values()):
+            return False
+    return True
