@@ -18,6 +18,7 @@ from dask.utils import funcname
 
 MIN_COLUMNS = 4096  # default chunks never go below this: per-task overhead would outweigh the work
 CHUNK_ENV = "XNN_DASK_CHUNK"
+LITERAL = "literal-"  # names of one-chunk arrays that hold data in this process
 
 
 def chunk_from_env() -> int | None:
@@ -45,7 +46,7 @@ def default_size(m: int, workers: int) -> int:
 
 def literal(value: Any) -> da.Array:
     """A one-chunk dask array holding `value` as data (no hashing of its bytes, no task)."""
-    name = f"literal-{uuid.uuid4().hex}"
+    name = f"{LITERAL}{uuid.uuid4().hex}"
     key = (name, *(0,) * np.ndim(value))
     graph = HighLevelGraph.from_collections(name, {key: value}, dependencies=())
     return da.Array(graph, name, tuple((n,) for n in np.shape(value)), meta=_meta(value))
