@@ -76,8 +76,9 @@ class _Hdf5:
     def __init__(self, file: Any, dataset: str) -> None:
         self.file = file
         if dataset not in file:
+            names, path = sorted(file), file.filename
             file.close()
-            raise ValueError(f"{file.filename!r} has no dataset {dataset!r}; it has {sorted(file)}")
+            raise ValueError(f"{path!r} has no dataset {dataset!r}; it has {names}")
         self.data = file[dataset]
 
     def __enter__(self) -> Any:
