@@ -106,7 +106,7 @@ def gradient_part_chunk(dZ: Any, A_prev: Any, W: Any, inner: Inner, m: int) -> A
     dZ, A_prev, W = _block(dZ), _block(A_prev), _block(W)
     m_c = dZ.shape[1]
     if m_c == 0:
-        return np.zeros((1, W.shape[0], W.shape[1] + 1), dtype=W.dtype)
+        return inner.get().zeros((1, W.shape[0], W.shape[1] + 1), dtype=W.dtype)
     _, dW, db = inner.get().linear_backward(dZ, A_prev, W, False)
     return (np.concatenate([dW, db], axis=1) * (m_c / m))[None]
 
@@ -116,7 +116,7 @@ def cost_part_chunk(AL: Any, Y: Any, inner: Inner, cost: str, m: int) -> Any:
     AL, Y = _block(AL), _block(Y)
     m_c = AL.shape[-1]
     if m_c == 0:
-        return np.zeros((1,), dtype=AL.dtype)
+        return inner.get().zeros((1,), dtype=AL.dtype)
     return (getattr(inner.get(), cost)(AL, Y) * (m_c / m)).reshape((1,))
 
 

@@ -55,28 +55,34 @@ def power(a: Any, b: Any) -> Any:
         return np.power(a, b)
 
 
+def to_device_chunk(x: Any, inner: Any) -> Any:
+    return inner.get().asarray(x, dtype=x.dtype)
+
+
 def sgd(param: Any, grad: Any, lr: Any) -> Any:
     return param - lr * grad
 
 
 class DaskArrayOps(ArrayOps):
-    """ArrayOps on dask arrays; subclasses set self.chunk and self.scheduler."""
+    """ArrayOps on dask arrays; the subclass sets chunk, scheduler, inner and on_device."""
 
     chunk: int | None
     scheduler: Any
+    inner: Any
+    on_device: bool  # the inner backend's arrays live on a GPU (cupy): host data is moved there
     _columns_by_m: dict[int, tuple[int, ...]]
 
     def _dt(self, dtype: DTypeLike) -> Any:
         return self.dtype if dtype is None else np.dtype(dtype)
 
     def _lazy(self, x: Any) -> da.Array:
-        return x if isinstance(x, da.Array) else da.asarray(np.asarray(x))
+        return x if isinstance(x, da.Array) else self.asarray(x, dtype=np.asarray(x).dtype)
 
     # -- layout ---------------------------------------------------------------------------------
     def _columns(self, m: int) -> tuple[int, ...]:
         """Column chunks for m examples: those of the last dask array of m columns handed in (so that
         Y follows X's chunks), else `chunk` columns, else one chunk per worker thread."""
-        seen = getattr(self, "_columns_by_m", {}).get(m)
+        seen = self._columns_by_m.get(m)
         if seen is not None:
             return seen
         size = self.chunk or layout.default_size(m, self.scheduler.threads)
@@ -84,10 +90,9 @@ class DaskArrayOps(ArrayOps):
 
     def _remember_columns(self, x: da.Array) -> da.Array:
         if x.ndim == 2 and x.shape[1] > 0:
-            memory = self.__dict__.setdefault("_columns_by_m", {})
-            if len(memory) >= MAX_COLUMN_SHAPES:
-                memory.pop(next(iter(memory)))
-            memory[x.shape[1]] = x.chunks[1]
+            if len(self._columns_by_m) >= MAX_COLUMN_SHAPES:
+                self._columns_by_m.pop(next(iter(self._columns_by_m)))
+            self._columns_by_m[x.shape[1]] = x.chunks[1]
         return x
 
     def _chunks_for(self, shape: Shape) -> Any:
@@ -97,11 +102,19 @@ class DaskArrayOps(ArrayOps):
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
         dt = self._dt(dtype)
         if isinstance(data, da.Array):
-            return self._remember_columns(layout.rows_whole(data.astype(dt, copy=False)))
+            return self._remember_columns(self._to_inner(layout.rows_whole(data.astype(dt, copy=False))))
         host = np.asarray(data, dtype=dt)
+        native = self.inner.get().asarray(host, dtype=dt) if self.on_device else host
         if host.ndim != 2 or len(columns := self._columns(host.shape[1])) == 1:
-            return layout.literal(host)
-        return self.scheduler.place(layout.column_chunked(host, columns))
+            return layout.literal(native)
+        return self.scheduler.place(layout.column_chunked(native, columns))
+
+    def _to_inner(self, x: da.Array) -> da.Array:
+        """Host chunks moved to the inner backend's device (a task per chunk), when it has one."""
+        if not self.on_device or not isinstance(x._meta, np.ndarray):
+            return x
+        meta = self.inner.get().empty((0,) * x.ndim, dtype=x.dtype)
+        return x.map_blocks(to_device_chunk, inner=self.inner, dtype=x.dtype, meta=meta)
 
     def to_numpy(self, x: Array) -> np.ndarray:
         if not isinstance(x, da.Array):
@@ -113,15 +126,23 @@ class DaskArrayOps(ArrayOps):
         return value if isinstance(value, np.ndarray | np.generic) else self.inner.get().to_numpy(value)
 
     def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        if self.on_device:  # small on a GPU (scalars, masks): made on the host, moved once
+            return self.asarray(np.zeros(shape, dtype=self._dt(dtype)), dtype=self._dt(dtype))
         return da.zeros(shape, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
 
     def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        if self.on_device:  # small on a GPU (scalars, masks): made on the host, moved once
+            return self.asarray(np.ones(shape, dtype=self._dt(dtype)), dtype=self._dt(dtype))
         return da.ones(shape, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
 
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
+        if self.on_device:
+            return self.asarray(np.full(shape, fill_value, dtype=self._dt(dtype)), dtype=self._dt(dtype))
         return da.full(shape, fill_value, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
 
     def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        if self.on_device:  # small on a GPU (scalars, masks): made on the host, moved once
+            return self.asarray(np.empty(shape, dtype=self._dt(dtype)), dtype=self._dt(dtype))
         return da.empty(shape, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
 
     def astype(self, x: Array, dtype: DTypeLike) -> Array:

@@ -5,7 +5,8 @@ inner backend (numpy; XNN_DASK_INNER=numba or cupy), their sums over m are tree 
 `materialize` is a step's one `dask.compute`, which brings the parameters back to this process.
 Graphs run on Dask's threaded scheduler here, or on a `distributed` cluster given by
 DASK_SCHEDULER_ADDRESS or `DaskBackend(scheduler=...)`. Chunk size: XNN_DASK_CHUNK columns, or
-one chunk per worker thread (at least 4096 columns); a dask array passed in keeps its chunks.
+one chunk per thread of this machine (at least 4096 columns); a dask array passed in keeps its
+chunks (the way to size chunks for a cluster, e.g. `read_npy(path, chunk=...)`).
 """
 
 from __future__ import annotations
@@ -40,14 +41,19 @@ class DaskBackend(DaskArrayOps, Backend):
         scheduler: Any = None,
     ) -> None:
         super().__init__(dtype)
+        source = "the argument inner" if inner else INNER_ENV
         name = (inner or os.environ.get(INNER_ENV, "")).strip().lower() or "numpy"
         if name in ("dask", "auto"):
-            raise ValueError(f"{INNER_ENV}={name!r}: the inner backend must be numpy, numba, cupy or python")
+            raise ValueError(
+                f"inner backend {name!r} (from {source}): it must be numpy, numba, cupy or python"
+            )
         self.inner = nn.Inner(name, self.dtype.name)
         self.inner.get()  # fail now, with the registry's clear error, if the inner backend is unusable
+        self.on_device = name == "cupy"
         self.chunk = chunk if chunk is not None else layout.chunk_from_env()
         self.scheduler = scheduler if isinstance(scheduler, Scheduler) else Scheduler(scheduler)
         self._outputs: dict[str, tuple[str, float, da.Array]] = {}  # Z.name -> (activation, slope, A)
+        self._columns_by_m: dict[int, tuple[int, ...]] = {}  # chunks of the last dask array of m columns
 
     def __repr__(self) -> str:
         return f"DaskBackend(dtype={self.dtype.name}, inner={self.inner.name}, chunk={self.chunk})"

@@ -180,7 +180,7 @@ def test_inner_backend_is_selectable(monkeypatch):
     _, net = train(be, X, Y, dims=(2, 3, 1), iterations=3)
     for key, expected in ref.parameters.items():
         np.testing.assert_allclose(net.parameters[key], expected, rtol=1e-12, atol=1e-14)
-    with pytest.raises(ValueError, match="inner backend must be numpy, numba, cupy or python"):
+    with pytest.raises(ValueError, match=r"'dask' \(from the argument inner\): it must be numpy"):
         DaskBackend("float64", inner="dask")
 
 
@@ -200,3 +200,16 @@ def test_missing_dask_is_the_usual_unavailable_error(monkeypatch):
     with pytest.raises(backends.BackendUnavailableError, match=r'pip install "xnn\[dask\]"') as info:
         backends.get_backend("dask")
     assert isinstance(info.value.__cause__, ImportError)
+
+
+def test_the_device_path_moves_host_chunks_through_the_inner_backend():
+    """What XNN_DASK_INNER=cupy does to host data, exercised with numpy standing in for the device."""
+    be = DaskBackend("float64", chunk=20)
+    be.on_device = True
+    X, Y = toy()
+    ref_costs, ref = train("numpy", X, Y, iterations=3)
+    costs, net = train(be, da.from_array(X, chunks=(5, UNEVEN)), Y, iterations=3)
+    assert "to_device_chunk" in str(dict(be.asarray(da.ones((2, 4))).dask))
+    np.testing.assert_allclose(costs, ref_costs, rtol=1e-12, atol=1e-12)
+    for key, expected in ref.parameters.items():
+        np.testing.assert_allclose(net.parameters[key], expected, rtol=1e-12, atol=1e-12, err_msg=key)
