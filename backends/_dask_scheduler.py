@@ -92,13 +92,16 @@ class Scheduler:
 
     @contextlib.contextmanager
     def _one_blas_thread(self) -> Iterator[None]:
-        if self.threads <= 1:
+        if self._blas is None:
+            try:
+                from threadpoolctl import ThreadpoolController
+            except ImportError:  # xnn[dask] installs it; without it BLAS may oversubscribe the cores
+                self._blas = False
+            else:
+                self._blas = ThreadpoolController()
+        if self.threads <= 1 or self._blas is False:
             yield
             return
-        if self._blas is None:
-            from threadpoolctl import ThreadpoolController
-
-            self._blas = ThreadpoolController()
         with self._blas.limit(limits=1, user_api="blas"):
             yield
 
