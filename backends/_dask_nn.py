@@ -81,19 +81,8 @@ def activation_backward_chunk(dA: Any, Z: Any, inner: Inner, activation: str, sl
 
 
 def backward_from_output_chunk(dA: Any, A: Any, inner: Inner, activation: str, slope: float) -> Any:
-    """dZ = dA * g'(Z) from A = g(Z) instead of Z: exact for these g (A > 0 iff Z > 0 for the ReLUs)."""
-    be = inner.get()
-    if activation == "linear":
-        return dA
-    if activation in ("relu", "leaky_relu"):
-        return be.activation_backward(dA, A, activation, slope)
-    one = be.ones(())
-    if activation == "sigmoid":
-        return be.multiply(be.multiply(dA, A), be.subtract(one, A))
-    if activation == "tanh":
-        return be.multiply(dA, be.subtract(one, be.multiply(A, A)))
-    # softmax: the Jacobian-vector product per column, S = A
-    return be.multiply(A, be.subtract(dA, be.sum(be.multiply(dA, A), axis=0, keepdims=True)))
+    """dZ = dA * g'(Z) read from A = g(Z): exact for the ReLUs (A > 0 iff Z > 0 when slope >= 0)."""
+    return dA if activation == "linear" else inner.get().activation_backward(dA, A, activation, slope)
 
 
 def dA_prev_chunk(W: Any, dZ: Any, inner: Inner) -> Any:

@@ -24,6 +24,7 @@ from backends._shapes import (
     check_broadcast_to,
     check_matmul,
     check_reshape,
+    check_transpose,
     normalize_axes,
 )
 
@@ -59,10 +60,6 @@ def to_device_chunk(x: Any, inner: Any) -> Any:
     return inner.get().asarray(x, dtype=x.dtype)
 
 
-def sgd(param: Any, grad: Any, lr: Any) -> Any:
-    return param - lr * grad
-
-
 class DaskArrayOps(ArrayOps):
     """ArrayOps on dask arrays; the subclass sets chunk, scheduler, inner and on_device."""
 
@@ -77,6 +74,11 @@ class DaskArrayOps(ArrayOps):
 
     def _lazy(self, x: Any) -> da.Array:
         return x if isinstance(x, da.Array) else self.asarray(x, dtype=np.asarray(x).dtype)
+
+    def _float(self, x: Any) -> da.Array:
+        """x as ops compute on it: float32/float64 as they are, other dtypes cast to the backend's."""
+        x = self._lazy(x)
+        return x if x.dtype.char in "fd" else x.astype(self.dtype)
 
     # -- layout ---------------------------------------------------------------------------------
     def _columns(self, m: int) -> tuple[int, ...]:
@@ -158,7 +160,7 @@ class DaskArrayOps(ArrayOps):
 
     # -- matmul ---------------------------------------------------------------------------------
     def matmul(self, a: Array, b: Array) -> Array:
-        a, b = self._lazy(a), self._lazy(b)
+        a, b = self._float(a), self._float(b)
         check_matmul(a.shape, b.shape)
         if a.ndim == 2 and a.numblocks[1] == 1:  # (n, k) @ (k, m-chunked): one task per column chunk
             b = layout.rows_whole(b)
@@ -167,11 +169,11 @@ class DaskArrayOps(ArrayOps):
 
     # -- elementwise ----------------------------------------------------------------------------
     def _unary(self, func: Any, x: Array) -> Array:
-        x = self._lazy(x)
+        x = self._float(x)
         return x.map_blocks(layout.under_errstate(func), dtype=x.dtype, meta=x._meta)
 
     def _binary(self, func: Any, a: Array, b: Array, name: str, dtype: Any = None) -> Array:
-        a, b = self._lazy(a), self._lazy(b)
+        a, b = self._float(a), self._float(b)
         broadcast_shape(name, a.shape, b.shape)
         return elemwise(layout.under_errstate(func), a, b, dtype=dtype or np.result_type(a.dtype, b.dtype))
 
@@ -218,12 +220,12 @@ class DaskArrayOps(ArrayOps):
         return self._binary(np.greater, a, b, "greater", dtype=np.bool_)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        cond, a, b = self._lazy(cond), self._lazy(a), self._lazy(b)
+        cond, a, b = self._lazy(cond), self._float(a), self._float(b)
         broadcast_shape("where", cond.shape, a.shape, b.shape)
         return da.where(cond, a, b)
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        x = self._lazy(x)
+        x = self._float(x)
         return x.map_blocks(layout.under_errstate(np.clip), lo, hi, dtype=x.dtype, meta=x._meta)
 
     # -- shape ----------------------------------------------------------------------------------
@@ -234,34 +236,47 @@ class DaskArrayOps(ArrayOps):
 
     def reshape(self, x: Array, shape: Shape) -> Array:
         x = self._lazy(x)
-        return da.reshape(x, check_reshape(x.shape, shape))
+        new = check_reshape(x.shape, shape)
+        try:
+            return da.reshape(x, new)
+        except NotImplementedError:  # chunks dask cannot map onto the new shape: one chunk first
+            return da.reshape(layout.one_chunk(x), new)
 
     def transpose(self, x: Array, axes: tuple[int, ...] | None = None) -> Array:
-        return da.transpose(self._lazy(x), axes)
+        x = self._lazy(x)
+        return da.transpose(x, check_transpose(axes, x.ndim))
 
     def take(self, x: Array, indices: Any, axis: int = 0) -> Array:
         x = self._lazy(x)
         axis = normalize_axes("take", axis, x.ndim)[0]
-        index = np.asarray(self.to_numpy(indices), dtype=np.intp)
-        picked = da.take(x, index, axis=axis)
+        index, n = np.asarray(self.to_numpy(indices), dtype=np.intp), x.shape[axis]
+        if ((index < -n) | (index >= n)).any():
+            bad = index[(index < -n) | (index >= n)][0]
+            raise IndexError(f"take: index {bad} is out of bounds for axis {axis} with size {n}")
+        shape = (*x.shape[:axis], *index.shape, *x.shape[axis + 1 :])
+        if math.prod(shape) == 0:
+            return da.zeros(shape, dtype=x.dtype)
+        picked = da.take(x, np.where(index < 0, index + n, index).ravel(), axis=axis)
+        if index.ndim != 1:
+            return picked.reshape(shape)
         if x.ndim == 2 and axis == 1:  # a mini-batch: chunked like any other data of its width
             picked = picked.rechunk({1: self._columns(picked.shape[1])})
         return picked
 
     # -- reductions -----------------------------------------------------------------------------
     def sum(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        x = self._lazy(x)
+        x = self._float(x)
         return da.sum(x, axis=normalize_axes("sum", axis, x.ndim), keepdims=keepdims)
 
     def max(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        x = self._lazy(x)
+        x = self._float(x)
         axes = normalize_axes("max", axis, x.ndim)
         if any(x.shape[k] == 0 for k in axes):
             raise ValueError(f"max: zero-size axis {axis} of shape {tuple(x.shape)} has no maximum")
         return da.max(x, axis=axes, keepdims=keepdims)
 
     def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:
-        x = self._lazy(x)
+        x = self._float(x)
         return da.mean(x, axis=normalize_axes("mean", axis, x.ndim), keepdims=keepdims)
 
     def argmax(self, x: Array, axis: int = 0) -> Array:
@@ -270,13 +285,6 @@ class DaskArrayOps(ArrayOps):
         if x.shape[axis] == 0:
             raise ValueError(f"argmax: axis {axis} of shape {tuple(x.shape)} is empty; nothing to pick from")
         return da.argmax(x, axis=axis).astype(np.int64)
-
-    # -- updates: a new graph rebound to the same array object (what dask's own __setitem__ does) --
-    def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
-        new = elemwise(
-            layout.under_errstate(sgd), param, self._lazy(grad), param.dtype.type(lr), dtype=param.dtype
-        )
-        return layout.rebind(param, new)
 
 
 def _is_data(x: da.Array) -> bool:

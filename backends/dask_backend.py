@@ -22,13 +22,14 @@ from backends._base import Array, Backend, DTypeLike, check_activation
 from backends._dask_data import read_hdf5, read_npy
 from backends._dask_ops import DaskArrayOps
 from backends._dask_scheduler import Scheduler
+from backends._dask_updates import DaskUpdates
 
 __all__ = ["DaskBackend", "read_hdf5", "read_npy"]
 INNER_ENV = "XNN_DASK_INNER"
 MAX_PENDING = 4096  # activations remembered for their backward pass (cleared at every materialize)
 
 
-class DaskBackend(DaskArrayOps, Backend):
+class DaskBackend(DaskUpdates, DaskArrayOps, Backend):
     """Dask arrays in column chunks; the network's ops fused per chunk on an inner backend."""
 
     name = "dask"
@@ -63,26 +64,32 @@ class DaskBackend(DaskArrayOps, Backend):
 
     # -- fused neural-network ops: one task per chunk on the inner backend ----------------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
+        W, A, b = self._float(W), self._float(A), self._float(b)
         if not _all_2d(W, A, b) or W.shape[1] != A.shape[0]:
             return super().linear_forward(W, A, b)
         return nn.linear_forward(self.inner, W, A, b)
 
     def activation_forward(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
         check_activation(activation)
+        Z = self._float(Z)
         if activation == "linear":
             return Z
         if activation == "softmax" and Z.ndim != 2:
             return self.softmax(Z)
         A = nn.activation_forward(self.inner, Z, activation, slope)
-        self._remember(Z, activation, slope, A)
+        if _exact_from_output(activation, slope):
+            self._remember(Z, activation, slope, A)
         return A
 
     def activation_backward(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
         check_activation(activation)
+        dA, Z = self._float(dA), self._float(Z)
+        if activation == "linear":
+            return dA
         if tuple(dA.shape) != tuple(Z.shape) or (activation == "softmax" and Z.ndim != 2):
             return super().activation_backward(dA, Z, activation, slope)
         known = self._outputs.get(Z.name)
-        if known is not None and known[:2] == (activation, slope) and _exact_from_output(activation, slope):
+        if known is not None and known[:2] == (activation, slope):
             return nn.activation_backward(self.inner, dA, known[2], activation, slope, from_output=True)
         return nn.activation_backward(self.inner, dA, Z, activation, slope, from_output=False)
 
@@ -95,6 +102,7 @@ class DaskBackend(DaskArrayOps, Backend):
     def linear_backward(
         self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
+        dZ, A_prev, W = self._float(dZ), self._float(A_prev), self._float(W)
         if not _all_2d(dZ, A_prev, W) or dZ.shape[1] != A_prev.shape[1] or W.shape[1] != A_prev.shape[0]:
             return super().linear_backward(dZ, A_prev, W, need_dA_prev, lambd)
         dW, db = nn.gradients(self.inner, dZ, A_prev, W)
@@ -102,14 +110,36 @@ class DaskBackend(DaskArrayOps, Backend):
             dW = dW + (lambd * (1.0 / dZ.shape[1])) * W
         return (nn.dA_prev(self.inner, W, dZ) if need_dA_prev else None), dW, db
 
+    # -- activations one by one: a task per chunk running the inner backend's op ----------------
     def sigmoid(self, Z: Array) -> Array:
-        return nn.activation_forward(self.inner, Z, "sigmoid", 0.0)
+        return nn.activation_forward(self.inner, self._float(Z), "sigmoid", 0.0)
 
     def relu(self, Z: Array) -> Array:
-        return nn.activation_forward(self.inner, Z, "relu", 0.0)
+        return nn.activation_forward(self.inner, self._float(Z), "relu", 0.0)
 
     def softmax(self, Z: Array) -> Array:
+        Z = self._float(Z)
         return nn.activation_forward(self.inner, Z, "softmax", 0.0) if Z.ndim == 2 else super().softmax(Z)
+
+    def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
+        return self._named_backward(dA, Z, "sigmoid", 0.0)
+
+    def tanh_backward(self, dA: Array, Z: Array) -> Array:
+        return self._named_backward(dA, Z, "tanh", 0.0)
+
+    def relu_backward(self, dA: Array, Z: Array) -> Array:
+        return self._named_backward(dA, Z, "relu", 0.0)
+
+    def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
+        return self._named_backward(dA, Z, "leaky_relu", slope)
+
+    def _named_backward(self, dA: Array, Z: Array, activation: str, slope: float) -> Array:
+        dA, Z = self._float(dA), self._float(Z)
+        if tuple(dA.shape) != tuple(Z.shape):  # broadcasting: the composed default
+            if activation == "leaky_relu":
+                return super().leaky_relu_backward(dA, Z, slope)
+            return getattr(super(), f"{activation}_backward")(dA, Z)
+        return nn.activation_backward(self.inner, dA, Z, activation, slope, from_output=False)
 
     # -- costs: the inner backend's cost per chunk, weighted by its share of m, tree-summed -------
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
@@ -122,8 +152,9 @@ class DaskBackend(DaskArrayOps, Backend):
         return self._cost("mean_squared_error", AL, Y)
 
     def _cost(self, name: str, AL: Array, Y: Array) -> Array:
-        if not _all_2d(AL, Y) or tuple(AL.shape) != tuple(Y.shape):
-            return getattr(super(), name)(AL, Y)
+        AL, Y = self._float(AL), self._float(Y)
+        if not _all_2d(AL, Y) or tuple(AL.shape) != tuple(Y.shape) or AL.shape[1] == 0:
+            return getattr(super(), name)(AL, Y)  # (an empty batch costs NaN, the mean of nothing)
         return nn.cost(self.inner, name, AL, Y)
 
     # -- the step's one sync --------------------------------------------------------------------
@@ -150,5 +181,6 @@ def _all_2d(*arrays: Any) -> bool:
 
 
 def _exact_from_output(activation: str, slope: float) -> bool:
-    """Whether g'(Z) can be read from A = g(Z): not for a negative leaky slope (A > 0 where Z < 0)."""
-    return activation != "leaky_relu" or slope >= 0
+    """Whether g'(Z) is read exactly from A = g(Z): for the ReLUs (not with a negative slope: then
+    A > 0 where Z < 0), never for sigmoid and tanh (1 - A loses their tails, which Z keeps)."""
+    return activation == "relu" or (activation == "leaky_relu" and slope >= 0)

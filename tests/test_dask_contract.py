@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 pytest.importorskip("dask.array", reason="dask not installed (pip install 'xnn[dask]')")
+from test_fused_training_ops import *  # noqa: E402, F403
+from test_ops_edges import *  # noqa: E402, F403
 from test_ops_elementwise import *  # noqa: E402, F403
 from test_ops_nn import *  # noqa: E402, F403
 from test_ops_reduce_shape import *  # noqa: E402, F403
