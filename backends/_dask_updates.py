@@ -18,19 +18,26 @@ from backends._train_checks import check_update as check_states
 Array = Any
 
 
-# -- what one task computes for one chunk (inf and nan propagate; NumPy's warnings are noise here) --
+# -- what one task computes for one chunk; the optimizers' inf and nan propagate quietly, as numpy's --
 def sgd(param: Any, grad: Any, lr: Any) -> Any:
     return param - lr * grad
 
 
+def quiet_sgd(param: Any, step: Any, lr: Any) -> Any:
+    with np.errstate(over="ignore", invalid="ignore"):
+        return param - lr * step
+
+
 def moving_average(state: Any, value: Any, beta: Any, one_minus_beta: Any) -> Any:
     """beta * state + (1 - beta) * value: momentum's and Adam's v."""
-    return state * beta + value * one_minus_beta
+    with np.errstate(over="ignore", invalid="ignore"):
+        return state * beta + value * one_minus_beta
 
 
 def moving_square(state: Any, grad: Any, beta: Any, one_minus_beta: Any) -> Any:
     """beta * state + (1 - beta) * grad**2: RMSprop's and Adam's s."""
-    return state * beta + (grad * grad) * one_minus_beta
+    with np.errstate(over="ignore", invalid="ignore"):
+        return state * beta + (grad * grad) * one_minus_beta
 
 
 def rmsprop_step(param: Any, grad: Any, s: Any, lr: Any, epsilon: Any) -> Any:
@@ -63,7 +70,7 @@ class DaskUpdates:
         check_states("momentum_update_", param, grad, v=v)
         t = param.dtype.type
         new_v = _task(moving_average, v, self._float(grad), t(beta), t(1.0 - beta))
-        return _rebind_all((param, _task(sgd, param, new_v, t(lr))), (v, new_v))
+        return _rebind_all((param, _task(quiet_sgd, param, new_v, t(lr))), (v, new_v))
 
     def rmsprop_update_(
         self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
