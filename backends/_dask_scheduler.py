@@ -131,3 +131,22 @@ def _one_chunk_everywhere(values: tuple[Any, ...]) -> bool:
         if layers is not None and any(len(layer) > 1 for layer in layers.values()):
             return False
     return True
+
+
+BLAS_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextlib.contextmanager
+def one_blas_thread_for_workers() -> Iterator[None]:
+    """Worker processes spawned in this block (LocalCluster) get one BLAS thread each, whatever this
+    process's environment says: distributed's nanny sets these variables to 1 only where they are unset."""
+    saved = {var: os.environ.get(var) for var in BLAS_VARS}
+    os.environ.update(dict.fromkeys(BLAS_VARS, "1"))
+    try:
+        yield
+    finally:
+        for var, value in saved.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value

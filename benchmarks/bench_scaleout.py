@@ -78,9 +78,12 @@ def data(request):
 def cluster():
     """2 worker processes x 1 thread on 127.0.0.1 (the nanny gives each one BLAS thread)."""
     distributed = pytest.importorskip("distributed")
-    local = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
-    )
+    from backends._dask_scheduler import one_blas_thread_for_workers
+
+    with one_blas_thread_for_workers():  # this session pins BLAS to every core: not for the workers
+        local = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        )
     with distributed.Client(local, set_as_default=False) as client:
         yield local, client
     local.close(timeout=120)

@@ -20,6 +20,7 @@ import pytest
 import xnn
 
 distributed = pytest.importorskip("distributed", reason="distributed not installed (pip install 'xnn[dask]')")
+from backends._dask_scheduler import BLAS_VARS, one_blas_thread_for_workers  # noqa: E402
 from backends.dask_backend import DaskBackend  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,7 +31,7 @@ pytestmark = pytest.mark.slow
 def worker_env() -> dict[str, str]:
     """This process's environment with the repository importable in worker processes."""
     path = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
-    return {**os.environ, "PYTHONPATH": path}
+    return {**os.environ, "PYTHONPATH": path, **dict.fromkeys(BLAS_VARS, "1")}
 
 
 def data(n_x=6, m=480, seed=0):
@@ -53,10 +54,11 @@ def train(be, X, Y, steps, between=None):
 @pytest.fixture
 def cluster():
     """2 worker processes under nannies (which restart a killed worker), on 127.0.0.1."""
-    local = distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
-        silence_logs=logging.CRITICAL, env={"PYTHONPATH": worker_env()["PYTHONPATH"]},
-    )  # fmt: skip
+    with one_blas_thread_for_workers():
+        local = distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+            silence_logs=logging.CRITICAL, env={"PYTHONPATH": worker_env()["PYTHONPATH"]},
+        )  # fmt: skip
     try:
         yield local
     finally:
