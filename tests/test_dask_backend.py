@@ -213,3 +213,17 @@ def test_the_device_path_moves_host_chunks_through_the_inner_backend():
     np.testing.assert_allclose(costs, ref_costs, rtol=1e-12, atol=1e-12)
     for key, expected in ref.parameters.items():
         np.testing.assert_allclose(net.parameters[key], expected, rtol=1e-12, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_optimizer_moments_are_computed_with_the_step_and_match_numpy(optimizer):
+    X, Y = toy()
+    ref = xnn.Network([5, 6, 1], backend="numpy", dtype="float64", seed=3)
+    ref_costs = ref.fit(X, Y, 0.01, 6, batch_size=40, optimizer=optimizer, progress=False)
+    net = xnn.Network([5, 6, 1], backend=DaskBackend("float64", chunk=30), dtype="float64", seed=3)
+    costs = net.fit(X, Y, 0.01, 6, batch_size=40, optimizer=optimizer, progress=False)
+    np.testing.assert_allclose(costs, ref_costs, rtol=1e-12, atol=1e-12)
+    for key, expected in ref.parameters.items():
+        np.testing.assert_allclose(net.parameters[key], expected, rtol=1e-12, atol=1e-12, err_msg=key)
+    moments = [a for state in net.optimizer.moments.values() for a in state.values()]
+    assert moments and all(len(a.dask) == 1 for a in moments)  # data after each step, not a history
