@@ -37,11 +37,13 @@ REGISTRY: dict[str, str] = {
     "python": "backends.python_backend:PythonBackend",
     "numba": "backends.numba_backend:NumbaBackend",
     "cupy": "backends.cupy_backend:CupyBackend",
+    "dask": "backends.dask_backend:DaskBackend",
 }
 DEFAULT = "numpy"
 INSTALL_HINTS = {
     "numba": 'pip install numba  (or: pip install "xnn")',
     "cupy": 'pip install "xnn[cuda12]"  (CUDA 12 driver) or  pip install "xnn[cuda13]"  (CUDA 13)',
+    "dask": 'pip install "xnn[dask]"  (dask[array] and distributed)',
 }
 
 

@@ -217,8 +217,18 @@ class Network(Inference):
         AL, caches = model.forward(be, self._params, X, acts, self.slope, masks)
         cost = model.compute_cost(be, AL, Y, self.loss, self._params, lambd) if compute_cost else None
         grads = model.backward(be, AL, Y, caches, acts, self.loss, self.slope, lambd, masks)
-        self._params = self.optimizer.update(be, self._params, grads, learning_rate)
+        params = self.optimizer.update(be, self._params, grads, learning_rate)
+        self._params, cost = self._materialize(params, cost)
         return cost
+
+    def _materialize(self, params: dict, cost: Any) -> tuple[dict, Any]:
+        """The step's one sync (rule 9): parameters, optimizer moments and cost computed together; a
+        lazy backend hands back computed arrays in their place, and those are the ones kept."""
+        moments = [(state, key) for state in self.optimizer.moments.values() for key in state]
+        *done, cost = self.be.materialize(*params.values(), *(s[k] for s, k in moments), cost)
+        for (state, key), array in zip(moments, done[len(params) :], strict=True):
+            state[key] = array
+        return dict(zip(params, done, strict=False)), cost
 
     fit = training.fit  # one definition: net.fit(X, Y, ...) is xnn.fit(net, X, Y, ...)
 
