@@ -20,6 +20,9 @@ from pathlib import Path
 from benchmarks._threads import ROOT
 
 SHARES_PROCESS_WITH = {"python": "numpy"}  # backend -> the backend whose process it runs in
+# Backends timed only on some questions: a dask task costs about a millisecond, so its per-op rows
+# would measure the scheduler; it answers the scale-out question and draws its line in the headline.
+ONLY_FILES = {"dask": ("benchmarks/bench_scaleout.py", "benchmarks/bench_scaling.py")}
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,7 @@ class Session:
     name: str
     backends: tuple[str, ...]
     marks: str
+    paths: tuple[str, ...] = ("benchmarks",)
 
 
 def sessions(selected: Iterable[str]) -> list[Session]:
@@ -38,13 +42,16 @@ def sessions(selected: Iterable[str]) -> list[Session]:
     for name in selected:
         host = SHARES_PROCESS_WITH.get(name, name)
         groups.setdefault(host if host in selected else name, []).append(name)
-    own = [Session(key, tuple(names), "not torch and not gpucheck") for key, names in groups.items()]
+    own = [
+        Session(key, tuple(names), "not torch and not gpucheck", ONLY_FILES.get(key, ("benchmarks",)))
+        for key, names in groups.items()
+    ]
     return [*own, Session("torch", selected, "torch and not gpucheck")]
 
 
 def run_session(session: Session, json_path: Path, env: dict[str, str], extra: list[str]) -> int:
     """One pytest-benchmark process; progress is pytest's one line per benchmark."""
-    cmd = [sys.executable, "-m", "pytest", "benchmarks", "-v", "--no-header", "-p", "no:cacheprovider"]
+    cmd = [sys.executable, "-m", "pytest", *session.paths, "-v", "--no-header", "-p", "no:cacheprovider"]
     cmd += ["--benchmark-only", "--benchmark-quiet", f"--benchmark-json={json_path}", "-m", session.marks]
     env = {**env, "XNN_BENCH_BACKENDS": ",".join(session.backends)}
     print(

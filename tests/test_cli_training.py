@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -98,3 +99,19 @@ def test_help_groups_the_training_options():
         "--resume",
     ):
         assert flag in out
+
+
+def test_scheduler_needs_the_dask_backend(capsys, monkeypatch):
+    monkeypatch.delenv("XNN_BACKEND", raising=False)
+    code = main(["train", "--scheduler", "tcp://127.0.0.1:8786", "--iterations", "1", "--quiet"])
+    assert code == 2 and "--scheduler tcp://127.0.0.1:8786 needs the dask backend" in capsys.readouterr().err
+
+
+def test_scheduler_becomes_dasks_own_address_variable(monkeypatch):
+    import argparse
+
+    from xnn.cli import use_scheduler
+
+    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    use_scheduler(argparse.Namespace(scheduler="tcp://127.0.0.1:8786", backend="Dask"))
+    assert os.environ["DASK_SCHEDULER_ADDRESS"] == "tcp://127.0.0.1:8786"

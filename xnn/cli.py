@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from typing import Any
@@ -160,6 +161,12 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
     where = parser.add_argument_group("backend").add_argument
     where("--backend", metavar="NAME", help=f"{' | '.join(backends.backend_names())} (default: XNN_BACKEND)")
     where("--dtype", choices=backends.DTYPES, help="float dtype (default: XNN_DTYPE, else float32)")
+    where(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="with --backend dask: a distributed scheduler, e.g. tcp://127.0.0.1:8786 "
+        "(default: DASK_SCHEDULER_ADDRESS, else threads in this process)",
+    )
     out = parser.add_argument_group("output files (checked before training starts)").add_argument
     out("--save", metavar="NPZ", help="save the trained network here (load it with xnn.Network.load)")
     out("--plot", metavar="IMAGE", help="training history (cost and accuracy, training and validation) as "
@@ -235,12 +242,26 @@ def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: t
     return costs
 
 
+def use_scheduler(args: argparse.Namespace) -> None:
+    """--scheduler: the dask backend's cluster, passed as Dask's own DASK_SCHEDULER_ADDRESS."""
+    if args.scheduler is None:
+        return
+    name = (args.backend or os.environ.get("XNN_BACKEND", "")).strip().lower()
+    if name != "dask":
+        raise ValueError(
+            f"--scheduler {args.scheduler} needs the dask backend, got {name or 'numpy'!r}; "
+            "add --backend dask (or set XNN_BACKEND=dask)"
+        )
+    os.environ["DASK_SCHEDULER_ADDRESS"] = args.scheduler
+
+
 def train(args: argparse.Namespace) -> int:
     """Check the output paths, load the data, build and fit the network, report, save, then plot."""
     from xnn.datasets import load_dataset
     from xnn.outputs import check_outputs, check_two_features, write_plots
 
     s = _settings(args)
+    use_scheduler(args)
     check_outputs(args.save, args.plot, args.plot_boundary)  # before any training time is spent
     data = load_dataset(args.dataset, seed=args.seed)
     check_two_features(args.plot_boundary, data[0])

@@ -146,7 +146,10 @@ class Network(Inference):
         if isinstance(X, np.ndarray) or not hasattr(X, "shape"):
             X = host_matrix(X, "X")
         elif len(X.shape) != 2 or not self._finite(self.be.asarray(X)):
-            raise ValueError(f"X must be a 2-D array of finite values (n_x, m), got shape {tuple(X.shape)}")
+            raise ValueError(
+                f"X must be a 2-D array (n_x, m) without NaN or infinite values, got shape {tuple(X.shape)}"
+                "; clean or impute them before training"
+            )
         check_data_shapes(X.shape, None, self.layer_dims[0], self.layer_dims[-1])
         return self.be.asarray(X)
 
