@@ -22,6 +22,7 @@ __all__ = [
     "DTYPES",
     "Backend",
     "BackendUnavailableError",
+    "as_backend",
     "available_backends",
     "backend_names",
     "get_backend",
@@ -114,6 +115,15 @@ def get_backend(name: str | None = None, dtype: Any = None) -> Backend:
             f"unknown backend {requested!r} (from {source}); expected one of {', '.join(backend_names())}"
         )
     return _load(requested, resolved)
+
+
+def as_backend(backend: str | Backend | None, dtype: Any = None) -> Backend:
+    """A Backend instance from a name (None: XNN_BACKEND / use_backend) or an instance."""
+    if not isinstance(backend, Backend):
+        return get_backend(backend, dtype)
+    if dtype is not None and resolve_dtype(dtype) != backend.dtype:
+        raise ValueError(f"dtype {dtype!r} differs from the given backend's {backend.dtype.name}; pass one")
+    return backend
 
 
 def set_backend(name: str | None, dtype: Any = None) -> Backend:

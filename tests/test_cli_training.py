@@ -110,7 +110,7 @@ def test_scheduler_needs_the_dask_backend(capsys, monkeypatch):
 def test_scheduler_becomes_dasks_own_address_variable(monkeypatch):
     import argparse
 
-    from xnn.cli import use_scheduler
+    from xnn.cli_training import use_scheduler
 
     monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
     use_scheduler(argparse.Namespace(scheduler="tcp://127.0.0.1:8786", backend="Dask"))

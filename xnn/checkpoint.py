@@ -236,10 +236,8 @@ def _dtype(backend: Any, dtype: Any, saved: str) -> Any:
 
 def _backend(path: str, backend: Any, dtype: Any) -> Any:
     """The backend to load onto; a bad name or dtype is the request's fault, not the file's."""
-    from xnn.network import resolve_backend
-
     try:
-        return resolve_backend(backend, dtype)
+        return backends.as_backend(backend, dtype)
     except ValueError as e:
         raise ValueError(f"cannot load {path!r} as asked (the checkpoint itself is fine): {e}") from e
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import time
 from typing import Any
@@ -19,6 +18,7 @@ from xnn.cli_training import (
     describe_training,
     fit_options,
     report_validation,
+    use_scheduler,
 )
 from xnn.errors import MissingDependencyError, TrainingDivergedError
 from xnn.validation import INITS, LOSSES
@@ -240,19 +240,6 @@ def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: t
     print(f"train accuracy {net.accuracy(X_train, Y_train):.4f}")
     print(f"test accuracy  {net.accuracy(X_test, Y_test):.4f}")
     return costs
-
-
-def use_scheduler(args: argparse.Namespace) -> None:
-    """--scheduler: the dask backend's cluster, passed as Dask's own DASK_SCHEDULER_ADDRESS."""
-    if args.scheduler is None:
-        return
-    name = (args.backend or os.environ.get("XNN_BACKEND", "")).strip().lower()
-    if name != "dask":
-        raise ValueError(
-            f"--scheduler {args.scheduler} needs the dask backend, got {name or 'numpy'!r}; "
-            "add --backend dask (or set XNN_BACKEND=dask)"
-        )
-    os.environ["DASK_SCHEDULER_ADDRESS"] = args.scheduler
 
 
 def train(args: argparse.Namespace) -> int:

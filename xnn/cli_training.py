@@ -4,6 +4,7 @@ stopping (grouped in --help)."""
 from __future__ import annotations
 
 import argparse
+import os
 from typing import Any
 
 from xnn.optimizers import OPTIMIZERS
@@ -80,3 +81,16 @@ def report_validation(history: Any, patience: int) -> None:
         kept = (history.best_epoch or history.n_iter_) - 1
         shown = [f"{k} {history[k][kept]:.4f}" for k in ("val_cost", "val_accuracy") if history[k]]
         print(f"validation ({', '.join(shown)}) at iteration {kept + 1}")
+
+
+def use_scheduler(args: argparse.Namespace) -> None:
+    """--scheduler: the dask backend's cluster, passed as Dask's own DASK_SCHEDULER_ADDRESS."""
+    if args.scheduler is None:
+        return
+    name = (args.backend or os.environ.get("XNN_BACKEND", "")).strip().lower()
+    if name != "dask":
+        raise ValueError(
+            f"--scheduler {args.scheduler} needs the dask backend, got {name or 'numpy'!r}; "
+            "add --backend dask (or set XNN_BACKEND=dask)"
+        )
+    os.environ["DASK_SCHEDULER_ADDRESS"] = args.scheduler

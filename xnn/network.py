@@ -34,15 +34,6 @@ from xnn.validation import (
 )
 
 
-def resolve_backend(backend: str | Backend | None, dtype: Any = None) -> Backend:
-    """A Backend instance from a name (None: XNN_BACKEND / use_backend) or an instance."""
-    if not isinstance(backend, Backend):
-        return backends.get_backend(backend, dtype)
-    if dtype is not None and backends.resolve_dtype(dtype) != backend.dtype:
-        raise ValueError(f"dtype {dtype!r} differs from the given backend's {backend.dtype.name}; pass one")
-    return backend
-
-
 class Network(Inference):
     """Network([n_x, n_1, ..., n_L], hidden="relu", output="sigmoid"): fit, predict, save, load.
 
@@ -75,7 +66,7 @@ class Network(Inference):
         self.lambd = check_nonnegative_number("lambd", lambd)
         self.keep_prob = check_keep_prob(keep_prob, self.L - 1)
         self.dropout_rng = check_choice("dropout_rng", dropout_rng, DROPOUT_RNGS)
-        self.be = resolve_backend(backend, dtype)
+        self.be = backends.as_backend(backend, dtype)
         self._params = model.to_backend(self.be, initialize_parameters(self.layer_dims, init, seed))
         self._classes: np.ndarray | None = None
         self.optimizer: Optimizer = GradientDescent()
@@ -253,7 +244,7 @@ class Network(Inference):
         """This network on another backend (and dtype: this one's unless given): parameters, classes_,
         optimizer state, history and generators copied, so training there continues where it stopped."""
         other = copy.copy(self)
-        other.be = resolve_backend(
+        other.be = backends.as_backend(
             backend, dtype if dtype is not None or isinstance(backend, Backend) else self.dtype
         )
         other._params = model.to_backend(other.be, self.parameters)
