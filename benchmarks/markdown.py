@@ -8,6 +8,7 @@ from benchmarks._format import fmt_ratio, fmt_time, md_table
 from benchmarks.accuracy import accuracy_section
 from benchmarks.gpu import gpu_section
 from benchmarks.results import Row
+from benchmarks.scaleout import scaleout_section
 from benchmarks.scaling import headline_section
 from benchmarks.step_profile import profile_section
 from benchmarks.tables import compile_times, speedups
@@ -102,6 +103,7 @@ def markdown(rows: list[Row], machine: dict[str, Any], figures: bool = True) -> 
         + targets_section(rows, machine)
         + profile_section(rows, figures)
         + accuracy_section(rows, figures)
+        + scaleout_section(rows, figures)
         + gpu_section(rows)
         + _speedup_sections(speedups(rows))
     )

@@ -11,8 +11,10 @@ from benchmarks._style import color, grid, save
 from benchmarks.accuracy import FIGURE as ACCURACY_FIGURE
 from benchmarks.plot_accuracy import accuracy_plot
 from benchmarks.plot_profile import profile_plot
+from benchmarks.plot_scaleout import scaleout_plot
 from benchmarks.plot_scaling import scaling_plot
 from benchmarks.results import Row
+from benchmarks.scaleout import FIGURE as SCALEOUT_FIGURE
 from benchmarks.scaling import FIGURE
 from benchmarks.step_profile import FIGURE as PROFILE_FIGURE
 from benchmarks.tables import speedups
@@ -114,5 +116,6 @@ def write_plots(rows: list[Row], out: Path) -> list[Path]:
         training_step_plot(rows, out / "training_step.png"),
         profile_plot(rows, out / PROFILE_FIGURE),
         accuracy_plot(rows, out / ACCURACY_FIGURE),
+        scaleout_plot(rows, out / SCALEOUT_FIGURE),
     ]
     return [p for p in made if p is not None]
