@@ -27,6 +27,7 @@ def scaleout_plot(rows: list[Row], path: Path) -> Path | None:
             ax.axhline(entry["numpy"], color=color("numpy"), linestyle=":", label="numpy (2 threads)")
         ax.set(xscale="log", xlabel="chunks along m", ylabel="step time (s)", title=size)
         ax.set_xticks([1, 2, 4, 8], labels=["1", "2", "4", "8"])
+        ax.minorticks_off()
         ax.set_ylim(bottom=0)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize=8)

@@ -37,7 +37,7 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
     steps: dict[tuple, dict[str, float]] = {}
     for r in (r for r in rows if r.suite == "network" and r.op == "step"):
         steps.setdefault((r.n, r.size, r.dtype), {})[r.backend] = r.median
-    for r in (r for r in rows if r.info.get("paired")):
+    for r in (r for r in rows if r.suite == "network" and r.info.get("paired")):
         for backend, median in r.info["paired_medians"].items():
             steps.setdefault((r.n, r.size, r.dtype), {}).setdefault(backend, median)
     lines = []

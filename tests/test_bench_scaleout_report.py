@@ -68,3 +68,9 @@ def test_no_scaleout_rows_no_section_no_plot(tmp_path):
 def test_plot_is_written(tmp_path):
     path = scaleout_plot(ROWS, tmp_path / "scale_out.png")
     assert path is not None and path.stat().st_size > 10_000
+
+
+def test_the_targets_section_ignores_the_scaleout_paired_rows():
+    from benchmarks.targets import targets
+
+    assert targets(ROWS) == []  # the dask paired rows carry no step-pair medians: never read as one
