@@ -38,9 +38,10 @@ def _mark(ax: Any, pair: Pair, c: dict, slot: int) -> None:
 
 
 def _notes(ax: Any, said: list[str]) -> None:
-    """What the lines cannot show (no crossing, a line stopped early) as one note in the upper left."""
+    """What the lines cannot show (no crossing, a line stopped early) as a caption under the axes, where
+    it never covers a line or a crossover's label."""
     if said:
-        ax.text(0.01, 0.98, "\n".join(said), transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")
+        ax.text(0.0, -0.13, "\n".join(said), transform=ax.transAxes, fontsize=7.5, va="top", color="0.25")
 
 
 def _stopped(lines: dict[str, list[tuple[float, float]]]) -> list[str]:
