@@ -112,6 +112,6 @@ def test_scheduler_becomes_dasks_own_address_variable(monkeypatch):
 
     from xnn.cli_training import use_scheduler
 
-    monkeypatch.delenv("DASK_SCHEDULER_ADDRESS", raising=False)
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "")  # recorded, so the test's value is undone after it
     use_scheduler(argparse.Namespace(scheduler="tcp://127.0.0.1:8786", backend="Dask"))
     assert os.environ["DASK_SCHEDULER_ADDRESS"] == "tcp://127.0.0.1:8786"
