@@ -12,8 +12,7 @@ import numpy as np
 from dask.array.core import elemwise
 
 from backends._dask_layout import rebind, under_errstate
-from backends._shapes import check_update as check_param
-from backends._train_checks import check_update as check_states
+from backends._shapes import check_update
 
 Array = Any
 
@@ -59,15 +58,14 @@ class DaskUpdates:
     """The contract's update ops for the dask backend (mixed into DaskBackend)."""
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
-        check_param("sgd_update_", param, grad)
+        check_update("sgd_update_", param, grad)
         t = param.dtype.type
         return rebind(param, _task(sgd, param, self._float(grad), t(lr)))
 
     def momentum_update_(
         self, param: Array, grad: Array, v: Array, lr: float, beta: float
     ) -> tuple[Array, Array]:
-        check_param("momentum_update_", param, grad)
-        check_states("momentum_update_", param, grad, v=v)
+        check_update("momentum_update_", param, grad, v=v)
         t = param.dtype.type
         new_v = _task(moving_average, v, self._float(grad), t(beta), t(1.0 - beta))
         return _rebind_all((param, _task(quiet_sgd, param, new_v, t(lr))), (v, new_v))
@@ -75,8 +73,7 @@ class DaskUpdates:
     def rmsprop_update_(
         self, param: Array, grad: Array, s: Array, lr: float, beta: float, epsilon: float
     ) -> tuple[Array, Array]:
-        check_param("rmsprop_update_", param, grad)
-        check_states("rmsprop_update_", param, grad, s=s)
+        check_update("rmsprop_update_", param, grad, s=s)
         t, grad = param.dtype.type, self._float(grad)
         new_s = _task(moving_square, s, grad, t(beta), t(1.0 - beta))
         return _rebind_all((param, _task(rmsprop_step, param, grad, new_s, t(lr), t(epsilon))), (s, new_s))
@@ -93,8 +90,7 @@ class DaskUpdates:
         epsilon: float,
         t: int,
     ) -> tuple[Array, Array, Array]:
-        check_param("adam_update_", param, grad)
-        check_states("adam_update_", param, grad, v=v, s=s)
+        check_update("adam_update_", param, grad, v=v, s=s)
         f, grad = param.dtype.type, self._float(grad)
         new_v = _task(moving_average, v, grad, f(beta1), f(1.0 - beta1))
         new_s = _task(moving_square, s, grad, f(beta2), f(1.0 - beta2))

@@ -139,16 +139,28 @@ def check_transpose(axes: Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     return tuple(a % ndim for a in given)
 
 
-def check_update(op: str, param: Any, grad: Any) -> None:
-    """An in-place update needs a float parameter and a gradient of exactly its shape (never broadcast)."""
+def check_update(op: str, param: Any, grad: Any, **states: Any) -> None:
+    """An in-place update needs a float parameter, and a gradient (and optimizer states) of exactly
+    its shape (never broadcast)."""
     if param.dtype.char not in "fd":
         raise TypeError(
             f"{op}: param has dtype {param.dtype}; parameters are updated in place, so they must be "
             f"float32 or float64: convert with be.astype(param, be.dtype) first"
         )
-    param_shape, grad_shape = np.shape(param), np.shape(grad)
-    if tuple(param_shape) != tuple(grad_shape):
+    check_update_shapes(op, param, grad, **states)
+
+
+def check_update_shapes(op: str, param: Any, grad: Any, **states: Any) -> None:
+    """Raise a ValueError unless grad and every state have exactly param's shape (never broadcast)."""
+    p = tuple(np.shape(param))
+    if tuple(np.shape(grad)) != p:
         raise ValueError(
-            f"{op}: grad has shape {tuple(grad_shape)} but param has shape {tuple(param_shape)}; "
-            f"they must be equal (a gradient is never broadcast): pass the gradient of this parameter"
+            f"{op}: grad has shape {tuple(np.shape(grad))} but param has shape {p}; they must be equal "
+            f"(a gradient is never broadcast): pass the gradient of this parameter"
         )
+    for name, state in states.items():
+        if tuple(np.shape(state)) != p:
+            raise ValueError(
+                f"{op}: {name} has shape {tuple(np.shape(state))} but param has shape {p}; optimizer "
+                f"state has the parameter's shape: create it with be.zeros(param.shape)"
+            )

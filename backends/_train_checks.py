@@ -9,23 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from backends._shapes import check_update_shapes
+
 Array = Any
-
-
-def check_update(op: str, param: Array, grad: Array, **states: Array) -> None:
-    """Raise a ValueError unless grad and every state have exactly param's shape (never broadcast)."""
-    p = tuple(param.shape)
-    if tuple(grad.shape) != p:
-        raise ValueError(
-            f"{op}: grad has shape {tuple(grad.shape)} but param has shape {p}; they must be equal "
-            f"(a gradient is never broadcast): pass the gradient of this parameter"
-        )
-    for name, state in states.items():
-        if tuple(state.shape) != p:
-            raise ValueError(
-                f"{op}: {name} has shape {tuple(state.shape)} but param has shape {p}; optimizer "
-                f"state has the parameter's shape: create it with be.zeros(param.shape)"
-            )
 
 
 def check_no_state_overlap(xp: Any, op: str, param: Array, **states: Array) -> None:
@@ -49,6 +35,6 @@ def independent_grad(xp: Any, grad: Array, *updated: Array) -> Array:
 
 def prepare_update(xp: Any, op: str, param: Array, grad: Array, **states: Array) -> Array:
     """Check shapes and overlaps; returns the grad to read (a copy if it overlaps what is written)."""
-    check_update(op, param, grad, **states)
+    check_update_shapes(op, param, grad, **states)
     check_no_state_overlap(xp, op, param, **states)
     return independent_grad(xp, grad, param, *states.values())
