@@ -29,6 +29,8 @@ __all__ = [
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "linear")  # elementwise: any layer
 OUTPUT_ACTIVATIONS = (*ACTIVATIONS, "softmax")  # softmax mixes a column's units: output layer only
+# activations computed by the backend method of their name, without a slope: name -> backward method
+NAMED_OPS = {a: f"{a}_backward" for a in ("relu", "sigmoid", "tanh", "softmax")}
 
 
 class Backend(ArrayOps):
@@ -91,25 +93,21 @@ class Backend(ArrayOps):
 
     def activation_forward(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
         """A = g(Z) for g in sigmoid | tanh | relu | leaky_relu | linear."""
-        check_activation(activation)
-        if activation == "linear":
-            return Z
-        if activation == "softmax":
-            return self.softmax(Z)
+        if isinstance(activation, str) and activation in NAMED_OPS:  # the common case: one lookup
+            return getattr(self, activation)(Z)
         if activation == "leaky_relu":
             return self.leaky_relu(Z, slope)
-        return getattr(self, activation)(Z)
+        check_activation(activation)
+        return Z  # linear
 
     def activation_backward(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
         """dZ = dA * g'(Z) for g in sigmoid | tanh | relu | leaky_relu | linear."""
-        check_activation(activation)
-        if activation == "linear":
-            return dA
-        if activation == "softmax":
-            return self.softmax_backward(dA, Z)
+        if isinstance(activation, str) and activation in NAMED_OPS:
+            return getattr(self, NAMED_OPS[activation])(dA, Z)
         if activation == "leaky_relu":
             return self.leaky_relu_backward(dA, Z, slope)
-        return getattr(self, f"{activation}_backward")(dA, Z)
+        check_activation(activation)
+        return dA  # linear
 
     def softmax(self, Z: Array) -> Array:
         """exp(Z - max) / sum over axis 0 (each column a distribution); finite at any |Z|."""

@@ -126,6 +126,15 @@ def floating(be: Any, x: Any) -> Any:
     return x if dtype is None or dtype.char in "fd" else be.astype(x, be.dtype)
 
 
+def floatings(be: Any, *arrays: Any) -> tuple[Any, ...]:
+    """`floating` over several arrays in one call: the fused ops' hot path, where a tiny net pays per
+    Python call (the arrays are returned as they are when all are float32/float64 already)."""
+    for x in arrays:
+        if x.dtype.char not in "fd":
+            return tuple(floating(be, a) for a in arrays)
+    return arrays
+
+
 def check_transpose(axes: Sequence[int] | None, ndim: int) -> tuple[int, ...]:
     """Axes of a transpose as non-negative ints: a permutation of range(ndim) (None: reversed)."""
     if axes is None:
@@ -142,6 +151,8 @@ def check_transpose(axes: Sequence[int] | None, ndim: int) -> tuple[int, ...]:
 def check_update(op: str, param: Any, grad: Any, **states: Any) -> None:
     """An in-place update needs a float parameter, and a gradient (and optimizer states) of exactly
     its shape (never broadcast)."""
+    if getattr(grad, "shape", None) == param.shape and not states and param.dtype.char in "fd":
+        return  # the training loop's case, answered without building shape tuples
     if param.dtype.char not in "fd":
         raise TypeError(
             f"{op}: param has dtype {param.dtype}; parameters are updated in place, so they must be "

@@ -21,6 +21,7 @@ from backends._shapes import (
     check_transpose,
     check_update,
     floating,
+    floatings,
     matmul_shape,
 )
 
@@ -31,6 +32,8 @@ class NumpyBackend(Backend):
     name = "numpy"
     xp: Any = np
     _float = floating
+    _floats = floatings
+    RELU_SELECT_MAX = 4096  # relu_backward's switch: a select up to this size, bit masking above
 
     def _dt(self, dtype: DTypeLike) -> Any:
         return self.dtype if dtype is None else dtype
@@ -195,13 +198,13 @@ class NumpyBackend(Backend):
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
         """Z = W @ A_prev + b, the bias added in place into the matmul's output."""
         check_matmul(W.shape, A.shape)
-        return self._product("linear_forward", self._linear, self._float(W), self._float(A), self._float(b))
+        return self._product("linear_forward", self._linear, *self._floats(W, A, b))
 
     def linear_backward(
         self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
     ) -> tuple[Array | None, Array, Array]:
         """(dA_prev, dW, db); the 1/m folded into in-place scaling, no dA_prev when not needed."""
-        dZ, A_prev, W = self._float(dZ), self._float(A_prev), self._float(W)
+        dZ, A_prev, W = self._floats(dZ, A_prev, W)
         inv_m = 1.0 / dZ.shape[1]
         dW = dZ @ A_prev.T
         dW *= inv_m
@@ -215,6 +218,8 @@ class NumpyBackend(Backend):
         """dA's bits kept where Z > 0, zeroed elsewhere: exactly 0 there even for an inf or nan dA (which
         dA * (Z > 0) would turn into nan), and branch-free (np.where is ~10x slower on random signs)."""
         dA = self._float(dA)
+        if dA.size <= self.RELU_SELECT_MAX:  # small: one select beats five bit ops on call overhead
+            return self.xp.where(Z > 0, dA, dA.dtype.type(0))
         bits = np.dtype(f"i{dA.dtype.itemsize}")
         keep = (Z > 0).view(np.uint8).astype(bits)
         keep *= -1  # all ones where Z > 0

@@ -78,9 +78,11 @@ def test_nan_and_inf_propagate_through_activations_forward_and_backward(be, acti
     assert_close(be, dZ, quiet(BACKWARD[activation], dA, Z).astype(np.float64), ulps=8)
 
 
-def test_relu_backward_is_zero_where_z_is_not_positive_even_for_inf_and_nan_grads(be):
-    dA, Z = cast(be, np.array([[np.inf, -np.inf, np.nan, 1.0, np.nan, np.inf]]), [[-1, 0, -2, 3, 5, np.nan]])
-    want = [[0.0, 0.0, 0.0, 1.0, np.nan, 0.0]]
+@pytest.mark.parametrize("repeat", [1, 1000])  # 6 and 6000 elements: both sides of any small-size path
+def test_relu_backward_is_zero_where_z_is_not_positive_even_for_inf_and_nan_grads(be, repeat):
+    dA = np.tile([[np.inf, -np.inf, np.nan, 1.0, np.nan, np.inf]], repeat)
+    dA, Z = cast(be, dA, np.tile([[-1, 0, -2, 3, 5, np.nan]], repeat))
+    want = np.tile([[0.0, 0.0, 0.0, 1.0, np.nan, 0.0]], repeat)
     assert_close(be, be.relu_backward(be.asarray(dA), be.asarray(Z)), want)
     assert_close(be, be.activation_backward(be.asarray(dA), be.asarray(Z), "relu"), want)
 

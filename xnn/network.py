@@ -218,6 +218,9 @@ class Network(Inference):
     def _materialize(self, params: dict, cost: Any) -> tuple[dict, Any]:
         """The step's one sync (rule 9): parameters, optimizer moments and cost computed together; a
         lazy backend hands back computed arrays in their place, and those are the ones kept."""
+        if not self.optimizer.moments:  # gradient descent: parameters and cost only
+            *done, cost = self.be.materialize(*params.values(), cost)
+            return dict(zip(params, done, strict=True)), cost
         moments = [(state, key) for state in self.optimizer.moments.values() for key in state]
         *done, cost = self.be.materialize(*params.values(), *(s[k] for s, k in moments), cost)
         for (state, key), array in zip(moments, done[len(params) :], strict=True):
