@@ -109,6 +109,14 @@ class Backend(ArrayOps):
         check_activation(activation)
         return dA  # linear
 
+    def activation_forward_(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        """A = g(Z), written over Z where the backend can: returns A (use it; Z is spent, rule 6)."""
+        return self.activation_forward(Z, activation, slope)
+
+    def activation_backward_(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        """dZ = dA * g'(Z), written over dA where the backend can: returns dZ (use it; dA is spent)."""
+        return self.activation_backward(dA, Z, activation, slope)
+
     def softmax(self, Z: Array) -> Array:
         """exp(Z - max) / sum over axis 0 (each column a distribution); finite at any |Z|."""
         e = self.exp(self.subtract(Z, self.max(Z, axis=0, keepdims=True)))
@@ -230,6 +238,12 @@ def check_activation(activation: str) -> None:
         raise ValueError(
             f"unknown activation {activation!r}; expected one of {', '.join(OUTPUT_ACTIVATIONS)}"
         )
+
+
+def backward_from_output(activation: str, slope: float = 0.01) -> bool:
+    """Whether g'(Z) reads the same from A = g(Z): the ReLUs (leaky only with slope >= 0, else A > 0
+    where Z < 0); never sigmoid and tanh (1 - A loses their tails, which Z keeps)."""
+    return activation == "relu" or (activation == "leaky_relu" and slope >= 0)
 
 
 def bce_epsilon(dtype: np.dtype) -> float:

@@ -87,3 +87,35 @@ def categorical_cross_entropy(xp: Any, AL: Array, Y: Array, dtype: Any) -> Array
     xp.log(terms, out=terms)
     terms *= Y
     return -(xp.sum(terms) / AL.shape[-1])
+
+
+def spendable(xp: Any, out: Array, *reads: Array) -> bool:
+    """Whether an op may write its result over `out`: a writeable float C-contiguous array of xp,
+    sharing no memory with the `reads` (C-contiguous arrays of out's shape)."""
+    if not (isinstance(out, xp.ndarray) and out.dtype.char in "fd" and out.flags.c_contiguous):
+        return False
+    if not getattr(out.flags, "writeable", True):  # cupy arrays have no such flag: always writeable
+        return False
+    return all(
+        isinstance(r, xp.ndarray) and r.shape == out.shape and r.flags.c_contiguous
+        and not xp.may_share_memory(r, out) for r in reads
+    )  # fmt: skip
+
+
+RELU_BLOCK = 1 << 17  # elements per block of relu_backward_inplace: its two masks stay in L2
+
+
+def relu_backward_inplace(xp: Any, dA: Array, Z: Array) -> Array:
+    """dA kept where Z > 0, exactly 0 elsewhere (also for inf/nan dA), written over dA by bit masking
+    block by block: no (n, m) temporary. dA, Z: C-contiguous, same shape, not overlapping."""
+    bits = np.dtype(f"i{dA.dtype.itemsize}")
+    grad, z = dA.reshape(-1).view(bits), Z.reshape(-1)
+    n = grad.size
+    keep, mask = xp.empty(min(n, RELU_BLOCK), xp.bool_), xp.empty(min(n, RELU_BLOCK), bits)
+    for start in range(0, n, RELU_BLOCK):
+        stop = min(start + RELU_BLOCK, n)
+        k, mk = keep[: stop - start], mask[: stop - start]
+        xp.greater(z[start:stop], 0, out=k)
+        xp.negative(k.view(xp.int8), out=mk, casting="unsafe")  # 1 -> -1: all bits set where Z > 0
+        xp.bitwise_and(grad[start:stop], mk, out=grad[start:stop])
+    return dA

@@ -158,6 +158,11 @@ class CupyBackend(NumpyBackend):
         """dZ = dA where Z > 0 else slope * dA, one kernel. dA, Z: (n, m) -> (n, m)."""
         return self._fused("leaky_relu_backward", dA, Z, scalars=(slope,))
 
+    def activation_backward_(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        """The fused kernels above: one pass into a new array (the host's blocked bit masking is not
+        what a GPU wants)."""
+        return self.activation_backward(dA, Z, activation, slope)
+
     # -- fused neural-network ops -----------------------------------------------------------------
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
         """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m in one reduction; a 0-d device array."""

@@ -18,7 +18,7 @@ import dask.array as da
 
 from backends import _dask_layout as layout
 from backends import _dask_nn as nn
-from backends._base import Array, Backend, DTypeLike, check_activation
+from backends._base import Array, Backend, DTypeLike, backward_from_output, check_activation
 from backends._dask_data import read_hdf5, read_npy
 from backends._dask_ops import DaskArrayOps
 from backends._dask_scheduler import Scheduler
@@ -77,7 +77,7 @@ class DaskBackend(DaskUpdates, DaskArrayOps, Backend):
         if activation == "softmax" and Z.ndim != 2:
             return self.softmax(Z)
         A = nn.activation_forward(self.inner, Z, activation, slope)
-        if _exact_from_output(activation, slope):
+        if backward_from_output(activation, slope):
             self._remember(Z, activation, slope, A)
         return A
 
@@ -178,9 +178,3 @@ class DaskBackend(DaskUpdates, DaskArrayOps, Backend):
 
 def _all_2d(*arrays: Any) -> bool:
     return all(isinstance(x, da.Array) and x.ndim == 2 for x in arrays)
-
-
-def _exact_from_output(activation: str, slope: float) -> bool:
-    """Whether g'(Z) is read exactly from A = g(Z): for the ReLUs (not with a negative slope: then
-    A > 0 where Z < 0), never for sigmoid and tanh (1 - A loses their tails, which Z keeps)."""
-    return activation == "relu" or (activation == "leaky_relu" and slope >= 0)

@@ -253,6 +253,17 @@ class NumpyBackend(Backend):
     # -- training ops with in-place ufuncs (backends._xp_train), imported here to keep this block whole
     from backends import _xp_train
 
+    def activation_forward_(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        if activation == "relu" and self._xp_train.spendable(self.xp, Z):
+            return self.xp.maximum(Z, 0, out=Z)
+        return self.activation_forward(Z, activation, slope)
+
+    def activation_backward_(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        spend = activation == "relu" and self._xp_train.spendable(self.xp, dA, Z)
+        if spend and dA.size > self.RELU_SELECT_MAX:  # smaller: the select, which allocates, is faster
+            return self._xp_train.relu_backward_inplace(self.xp, dA, Z)
+        return self.activation_backward(dA, Z, activation, slope)
+
     def softmax(self, Z: Array) -> Array:
         return self._xp_train.softmax(self.xp, self._float(Z))
 

@@ -1,7 +1,8 @@
 """The course's step functions, written once against the backend contract: forward, cost, backward, update.
 
 Shapes: X (n_x, m), Y (n_L, m), W[l] (n[l], n[l-1]), b[l] (n[l], 1), Z, A, dZ, dA[l] (n[l], m).
-A cache per layer is (A_prev, W, Z): exactly what backward needs, nothing recomputed.
+A cache per layer is (A_prev, W, Z): exactly what backward needs, nothing recomputed. For the ReLUs
+it holds A = g(Z) in Z's place (g'(Z) reads the same from A), and A is written over Z's memory.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from backends import Backend
+from backends._base import backward_from_output
 
 Array = Any
 Cache = tuple[Array, Array, Array]
@@ -58,8 +60,13 @@ def forward(
     for (kW, kb), activation, mask in zip(layer_keys(L), activations, masks or no_masks(L), strict=True):
         W = params[kW]
         Z = be.linear_forward(W, A, params[kb])
-        caches.append((A, W, Z))
-        A = be.activation_forward(Z, activation, slope)
+        spend = backward_from_output(activation, slope)  # the ReLUs: g'(Z) reads the same from A = g(Z)
+        if spend:  # so A takes Z's memory, and the cache keeps A in Z's place
+            A_next = be.activation_forward_(Z, activation, slope)
+        else:
+            A_next = be.activation_forward(Z, activation, slope)
+        caches.append((A, W, A_next if spend else Z))
+        A = A_next
         if mask is not None:
             A = be.multiply(A, mask)
     return A, caches
@@ -141,7 +148,8 @@ def backward(
         if layer > 1:
             if masks and masks[layer - 2] is not None:
                 dA_prev = be.multiply(dA_prev, masks[layer - 2])
-            dZ = be.activation_backward(dA_prev, caches[layer - 2][2], activations[layer - 2], slope)
+            # dA_prev is this pass's own array: the derivative may be written over it
+            dZ = be.activation_backward_(dA_prev, caches[layer - 2][2], activations[layer - 2], slope)
     return grads
 
 
