@@ -89,12 +89,16 @@ def categorical_cross_entropy(xp: Any, AL: Array, Y: Array, dtype: Any) -> Array
     return -(xp.sum(terms) / AL.shape[-1])
 
 
+def writable_float(xp: Any, out: Array) -> bool:
+    """Whether an elementwise op may write its float result over `out`: a writeable float array of xp."""
+    # cupy arrays have no writeable flag: they always are
+    return isinstance(out, xp.ndarray) and out.dtype.char in "fd" and getattr(out.flags, "writeable", True)
+
+
 def spendable(xp: Any, out: Array, *reads: Array) -> bool:
-    """Whether an op may write its result over `out`: a writeable float C-contiguous array of xp,
-    sharing no memory with the `reads` (C-contiguous arrays of out's shape)."""
-    if not (isinstance(out, xp.ndarray) and out.dtype.char in "fd" and out.flags.c_contiguous):
-        return False
-    if not getattr(out.flags, "writeable", True):  # cupy arrays have no such flag: always writeable
+    """Whether a blocked op may write its result over `out`: writable_float and C-contiguous, sharing
+    no memory with the `reads` (C-contiguous arrays of out's shape)."""
+    if not (writable_float(xp, out) and out.flags.c_contiguous):
         return False
     return all(
         isinstance(r, xp.ndarray) and r.shape == out.shape and r.flags.c_contiguous
