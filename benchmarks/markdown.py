@@ -1,4 +1,5 @@
-"""The report as Markdown: headline, targets, step profile, time to accuracy, speedups, compile times."""
+"""The report as Markdown: headline, issue 14's and the numpy step's targets, step profile,
+time to accuracy, speedups, compile times."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from benchmarks._format import fmt_ratio, fmt_time, md_table
 from benchmarks.accuracy import accuracy_section
 from benchmarks.gpu import gpu_section
+from benchmarks.issue14 import issue14_section
 from benchmarks.results import Row
 from benchmarks.scaleout import scaleout_section
 from benchmarks.scaling import headline_section
@@ -100,6 +102,7 @@ def markdown(rows: list[Row], machine: dict[str, Any], figures: bool = True) -> 
         ["# xnn benchmark report"]
         + headline_section(rows, figures)
         + _preamble(machine)
+        + issue14_section(rows, machine)
         + targets_section(rows, machine)
         + profile_section(rows, figures)
         + accuracy_section(rows, figures)

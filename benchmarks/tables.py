@@ -8,7 +8,14 @@ from benchmarks._names import order_key
 from benchmarks.results import Row
 
 SUITES = ("ops", "loops", "network")  # the speedup tables' order; any other suite follows them
-OWN_SECTIONS = ("compile", "scaling", "profile", "accuracy", "gpu")  # suites with a section of their own
+OWN_SECTIONS = (
+    "compile",
+    "scaling",
+    "profile",
+    "accuracy",
+    "gpu",
+    "targets",
+)  # suites with a section of their own
 
 
 def _ratio(baseline: float | None, median: float) -> float | None:

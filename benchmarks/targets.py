@@ -55,7 +55,7 @@ def targets(rows: list[Row]) -> list[dict[str, Any]]:
 
 def _use_paired_ratios(rows: list[Row], lines: list[dict[str, Any]]) -> None:
     """Where step-pair rows ran, the lean ratio is their call-by-call median (side by side, no drift)."""
-    paired = {(r.size, r.dtype): r.info for r in rows if r.info.get("paired")}
+    paired = {(r.size, r.dtype): r.info for r in rows if r.suite == "network" and r.info.get("paired")}
     limit = next(t.limit for t in TARGETS if t.peer == "numpy-lean")
     for line in lines:
         info = paired.get((line["size"], line["dtype"]))
@@ -100,7 +100,7 @@ def _legend() -> list[str]:
     return lines
 
 
-def _load_warning(machine: dict[str, Any]) -> list[str]:
+def load_warning(machine: dict[str, Any]) -> list[str]:
     """A caveat when the machine was busy: a ✗ under load is a question, not a verdict."""
     xnn = machine.get("xnn", {})
     loads = [v[0] for v in (xnn.get("loadavg_start"), xnn.get("loadavg_end")) if v]
@@ -140,4 +140,4 @@ def targets_section(rows: list[Row], machine: dict[str, Any]) -> list[str]:
     )
     said = [f"- {s}" for line in lines for t in TARGETS if (s := verdict(line, t))]
     out = ["", "## Targets: the numpy backend's training step", "", *_legend(), "", note, ""]
-    return out + md_table(header, cells) + ["", "In words:", "", *said] + _load_warning(machine)
+    return out + md_table(header, cells) + ["", "In words:", "", *said] + load_warning(machine)

@@ -1,0 +1,62 @@
+"""The GEMM floor of a training step: the step's own matrix products, alone, in plain NumPy.
+
+Forward W[l] @ A[l-1] for every layer; backward dZ[l] @ A[l-1].T (dW, the transpose read as a view,
+as training does) for every layer and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose
+dA nobody reads. Same shapes and dtype as the step; no bias, activation, cost or update.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def gemm_shapes(layer_dims: Sequence[int], m: int) -> list[tuple[str, tuple[int, int], tuple[int, int]]]:
+    """(what, a's shape, b's shape) of every product one step computes, in the step's order."""
+    layers = range(1, len(layer_dims))
+    forward = [
+        (f"W{i} @ A{i - 1}", (layer_dims[i], layer_dims[i - 1]), (layer_dims[i - 1], m)) for i in layers
+    ]
+    backward = []
+    for i in reversed(layers):
+        backward.append((f"dZ{i} @ A{i - 1}.T", (layer_dims[i], m), (m, layer_dims[i - 1])))
+        if i > 1:
+            backward.append((f"W{i}.T @ dZ{i}", (layer_dims[i - 1], layer_dims[i]), (layer_dims[i], m)))
+    return forward + backward
+
+
+def gemm_flops(layer_dims: Sequence[int], m: int) -> float:
+    """Floating-point operations of those products (2·n·k·m each)."""
+    return float(sum(2 * a[0] * a[1] * b[1] for _, a, b in gemm_shapes(layer_dims, m)))
+
+
+def step_operands(layer_dims: Sequence[int], X: np.ndarray, seed: int = 2) -> list[tuple[Any, Any]]:
+    """(a, b) of every product in gemm_shapes' order, seeded, in X's dtype; X (n_x, m) is A0."""
+    rng = np.random.default_rng(seed)
+    dims, m, dtype = list(layer_dims), X.shape[1], X.dtype
+
+    def host(shape: tuple[int, int]) -> np.ndarray:
+        return rng.standard_normal(shape, dtype=np.float32).astype(dtype, copy=False)
+
+    W = [host((n, n_prev)) for n_prev, n in zip(dims[:-1], dims[1:], strict=True)]
+    A = [X] + [host((n, m)) for n in dims[1:-1]]  # A[i] feeds layer i + 1
+    dZ = [host((n, m)) for n in dims[1:]]
+    operands = [(W[i], A[i]) for i in range(len(W))]
+    for i in reversed(range(len(W))):
+        operands.append((dZ[i], A[i].T))  # a view, as training reads A_prev.T
+        if i > 0:
+            operands.append((W[i].T, dZ[i]))
+    return operands
+
+
+def step_gemms(layer_dims: Sequence[int], X: np.ndarray, seed: int = 2) -> Callable[[], Any]:
+    """A zero-argument call doing the step's products with plain NumPy `@`; X (n_x, m) is A0."""
+    operands = step_operands(layer_dims, X, seed)
+
+    def products() -> None:
+        for a, b in operands:
+            a @ b
+
+    return products
