@@ -25,12 +25,8 @@ def run_test(node: str) -> dict[str, object]:
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--no-header", node]
     done = subprocess.run(cmd, cwd=ROOT, env=dict(os.environ), capture_output=True, text=True)
     counts = {word: int(n) for n, word in re.findall(r"(\d+) (passed|failed|error|skipped)", done.stdout)}
-    return {
-        "test": node,
-        "passed": done.returncode == 0 and counts.get("passed", 0) > 0,
-        "exit": done.returncode,
-        **counts,
-    }
+    passed = done.returncode == 0 and counts.get("passed", 0) > 0
+    return {"test": node, "passed": passed, "exit": done.returncode, "counts": counts}
 
 
 def test_host_copies_test_passes(benchmark):
