@@ -31,7 +31,9 @@ class Pairs:
         assert len(calls) == 2, "a pair is two calls"
         self.calls, self.pause_s = calls, pause_s
         self.times: dict[str, list[float]] = {name: [] for name in calls}
-        self.warm = {name: timed(fn) < FAST_S for name, fn in calls.items()}  # also the first call
+        for fn in calls.values():
+            fn()  # the first call may compile (numba) or fill caches: not the call to size by
+        self.warm = {name: timed(fn) < FAST_S for name, fn in calls.items()}
 
     def one(self) -> None:
         """Both calls once, each after the pause (and a warm-up call when it is fast)."""

@@ -102,7 +102,7 @@ def markdown(rows: list[Row], machine: dict[str, Any], figures: bool = True) -> 
         ["# xnn benchmark report"]
         + headline_section(rows, figures)
         + _preamble(machine)
-        + issue14_section(rows, machine)
+        + issue14_section(rows, machine, figures)
         + targets_section(rows, machine)
         + profile_section(rows, figures)
         + accuracy_section(rows, figures)

@@ -9,7 +9,9 @@ from benchmarks._format import fmt_ratio
 from benchmarks._names import ordered
 from benchmarks._style import color, grid, save
 from benchmarks.accuracy import FIGURE as ACCURACY_FIGURE
+from benchmarks.issue14 import FIGURE as ISSUE14_FIGURE
 from benchmarks.plot_accuracy import accuracy_plot
+from benchmarks.plot_issue14 import issue14_plot
 from benchmarks.plot_profile import profile_plot
 from benchmarks.plot_scaleout import scaleout_plot
 from benchmarks.plot_scaling import scaling_plot
@@ -117,5 +119,6 @@ def write_plots(rows: list[Row], out: Path) -> list[Path]:
         profile_plot(rows, out / PROFILE_FIGURE),
         accuracy_plot(rows, out / ACCURACY_FIGURE),
         scaleout_plot(rows, out / SCALEOUT_FIGURE),
+        issue14_plot(rows, out / ISSUE14_FIGURE),
     ]
     return [p for p in made if p is not None]

@@ -64,7 +64,7 @@ def test_slow_calls_are_not_repeated():
 
     pairs = Pairs({"slow": slow, "fast": lambda: count.__setitem__("fast", count["fast"] + 1)}, pause_s=0)
     pairs.one()
-    assert count == {"slow": 2, "fast": 3}  # constructor once each; then slow once, fast warm + timed
+    assert count == {"slow": 3, "fast": 4}  # constructor twice each; then slow once, fast warm + timed
 
 
 def test_pair_summary_is_the_median_of_per_pair_ratios_not_the_ratio_of_medians():
@@ -244,3 +244,30 @@ def test_report_places_the_section_before_the_numpy_targets_and_keeps_its_rows_o
     text = markdown.markdown(rows, {}, figures=False)
     assert 0 < text.index("## Issue 14 targets") < text.index("## Targets: the numpy backend's training step")
     assert {t["suite"] for t in tables.speedups(rows)} == {"network"}
+
+
+def test_scores_are_turned_so_that_at_most_one_is_met():
+    rows = matmul_rows("square 1024", 0.005, 0.01)  # 50 % of BLAS: 0.6 / 0.5 = 1.2, missed
+    rows.append(row("targets", "readme example", "numba", cold_s=5.0, warm_s=1.0, numpy_s=1.0))
+    rows.append(pair_row("numba/numpy step", "numba", 1.3, {"numba": 0.65, "numpy": 0.5}))
+    scores = {g.what: g.score for g in issue14.goals(rows) if g.score is not None}
+    assert scores == pytest.approx(
+        {"numba matmul square 1024": 1.2, "README example on numba, first run in a fresh cache": 0.5,
+         f"numba step / numpy step, {NET} m=60000": 1.0}
+    )  # fmt: skip
+
+
+def test_plot_draws_the_scored_goals_and_the_section_links_it(tmp_path):
+    from benchmarks.plot_issue14 import issue14_plot
+
+    assert (
+        issue14_plot([row("targets", "host copies", "numpy", test="t", passed=True)], tmp_path / "a.png")
+        is None
+    )
+    rows = [pair_row("numba/numpy step", "numba", 1.1, {"numba": 0.55, "numpy": 0.5})]
+    path = issue14_plot(rows, tmp_path / issue14.FIGURE)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert f"![issue 14's targets: measured over target]({issue14.FIGURE})" in issue14.issue14_section(
+        rows, {}
+    )
+    assert not any("![" in line for line in issue14.issue14_section(rows, {}, figures=False))
