@@ -1,8 +1,8 @@
 """The GEMM floor of a training step: the step's own matrix products, alone, in plain NumPy.
 
-Forward W[l] @ A[l-1] for every layer; backward dZ[l] @ A[l-1].T (dW, the transpose read as a view,
-as training does) for every layer and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose
-dA nobody reads. Same shapes and dtype as the step; no bias, activation, cost or update.
+Forward W[l] @ A[l-1] for every layer; backward dW[l] for every layer, as the numpy backend computes
+it: (A[l-1] @ dZ[l].T).T, the same product turned over (OpenBLAS threads it better), transposes read
+as views; and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose dA nobody reads. Same shapes and dtype as the step; no bias, activation, cost or update.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ def gemm_shapes(layer_dims: Sequence[int], m: int) -> list[tuple[str, tuple[int,
     ]
     backward = []
     for i in reversed(layers):
-        backward.append((f"dZ{i} @ A{i - 1}.T", (layer_dims[i], m), (m, layer_dims[i - 1])))
+        backward.append((f"A{i - 1} @ dZ{i}.T", (layer_dims[i - 1], m), (m, layer_dims[i])))
         if i > 1:
             backward.append((f"W{i}.T @ dZ{i}", (layer_dims[i - 1], layer_dims[i]), (layer_dims[i], m)))
     return forward + backward
@@ -45,7 +45,7 @@ def step_operands(layer_dims: Sequence[int], X: np.ndarray, seed: int = 2) -> li
     dZ = [host((n, m)) for n in dims[1:]]
     operands = [(W[i], A[i]) for i in range(len(W))]
     for i in reversed(range(len(W))):
-        operands.append((dZ[i], A[i].T))  # a view, as training reads A_prev.T
+        operands.append((A[i], dZ[i].T))  # dW turned over, dZ.T a view: as the numpy backend does
         if i > 0:
             operands.append((W[i].T, dZ[i]))
     return operands

@@ -166,7 +166,10 @@ def host_copy_goal(rows: list[Row]) -> Goal:
         return missing(what, target, "needs numpy")
     info = found[0].info
     result = "passed" if info.get("passed") else f"failed (pytest exit {info.get('exit')})"
-    return Goal(what, target, f"`{info['test']}` (numpy backend)", result, bool(info.get("passed")))
+    counts = info.get("counts") or {}
+    ran = f"{counts.get('passed', 0)} passed, {counts.get('skipped', 0)} skipped"
+    where = f"`{info['test']}` on every backend usable here ({ran})"
+    return Goal(what, target, where, result, bool(info.get("passed")))
 
 
 def accuracy_goal(rows: list[Row]) -> Goal:

@@ -89,10 +89,10 @@ def test_gemm_shapes_are_the_steps_products_without_the_input_layers_dA():
     shapes = gemm_shapes([784, 256, 128, 1], 60000)
     assert [s[0] for s in shapes] == [
         "W1 @ A0", "W2 @ A1", "W3 @ A2",
-        "dZ3 @ A2.T", "W3.T @ dZ3", "dZ2 @ A1.T", "W2.T @ dZ2", "dZ1 @ A0.T",
+        "A2 @ dZ3.T", "W3.T @ dZ3", "A1 @ dZ2.T", "W2.T @ dZ2", "A0 @ dZ1.T",
     ]  # fmt: skip
     assert ("W1 @ A0", (256, 784), (784, 60000)) in shapes
-    assert ("dZ1 @ A0.T", (256, 60000), (60000, 784)) in shapes
+    assert ("A0 @ dZ1.T", (784, 60000), (60000, 256)) in shapes
     forward = 2 * 60000 * (784 * 256 + 256 * 128 + 128)
     assert gemm_flops([784, 256, 128, 1], 60000) == forward + forward + 2 * 60000 * (256 * 128 + 128)
 
@@ -103,8 +103,8 @@ def test_step_operands_match_the_shapes_dtype_and_read_transposes_in_place(dtype
     operands = step_operands([6, 4, 3, 1], X)
     assert [(a.shape, b.shape) for a, b in operands] == [(s[1], s[2]) for s in gemm_shapes([6, 4, 3, 1], 5)]
     assert all(a.dtype == dtype and b.dtype == dtype for a, b in operands)
-    assert operands[0][1] is X and np.shares_memory(operands[-1][1], X)  # A0 and A0.T: X itself
-    assert not operands[-1][1].flags.c_contiguous  # the transpose view, as training reads it
+    assert operands[0][1] is X and operands[-1][0] is X  # A0 in the first product and in dW1's
+    assert not operands[-1][1].flags.c_contiguous  # dZ1.T: the transpose view, as training reads it
     assert step_gemms([6, 4, 3, 1], X)() is None
 
 
