@@ -2,7 +2,8 @@
 
 Forward W[l] @ A[l-1] for every layer; backward dW[l] for every layer, as the numpy backend computes
 it: (A[l-1] @ dZ[l].T).T, the same product turned over (OpenBLAS threads it better), transposes read
-as views; and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose dA nobody reads. Same shapes and dtype as the step; no bias, activation, cost or update.
+as views; and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose dA nobody reads. Same
+shapes and dtype as the step; no bias, activation, cost or update.
 """
 
 from __future__ import annotations
