@@ -63,12 +63,8 @@ def _binary_task(f, t, a, b, out, shape, sa, sb):
 def _binary(f, a, b, out, shape, sa, sb):
     inner = shape[shape.size - 1]
     tasks = (out.size // inner) * ((inner + BLOCK - 1) // BLOCK)
-    if out.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _binary_task(f, t, a, b, out, shape, sa, sb)
-    else:
-        for t in prange(tasks):
-            _binary_task(f, t, a, b, out, shape, sa, sb)
+    for t in prange(tasks):
+        _binary_task(f, t, a, b, out, shape, sa, sb)
 
 
 # -- scalar functions f(x, y) ---------------------------------------------------------------
@@ -168,12 +164,8 @@ def _where_row(row, cond, a, b, out, shape, sc, sa, sb):
 def where(cond, a, b, out, shape, sc, sa, sb):
     """out = a where cond else b, all three read through one broadcast layout."""
     rows = out.size // shape[shape.size - 1]
-    if out.size < PARALLEL_MIN:
-        for row in range(rows):
-            _where_row(row, cond, a, b, out, shape, sc, sa, sb)
-    else:
-        for row in prange(rows):
-            _where_row(row, cond, a, b, out, shape, sc, sa, sb)
+    for row in prange(rows):
+        _where_row(row, cond, a, b, out, shape, sc, sa, sb)
 
 
 @njit(inline="always", **_JIT)
@@ -201,12 +193,8 @@ def gather(src, out, shape, ss):
     fill, broadcast_to and transpose materialization are all this one loop."""
     inner = shape[shape.size - 1]
     tasks = (out.size // inner) * ((inner + BLOCK - 1) // BLOCK)
-    if out.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _gather_task(t, src, out, shape, ss)
-    else:
-        for t in prange(tasks):
-            _gather_task(t, src, out, shape, ss)
+    for t in prange(tasks):
+        _gather_task(t, src, out, shape, ss)
 
 
 @njit(inline="always", **_JIT)
@@ -222,9 +210,5 @@ def _sgd_task(t, param, grad, lr):
 def sgd_update(param, grad, lr):
     """param -= lr * grad in place, flat buffers of one size."""
     tasks = (param.size + BLOCK - 1) // BLOCK
-    if param.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _sgd_task(t, param, grad, lr)
-    else:
-        for t in prange(tasks):
-            _sgd_task(t, param, grad, lr)
+    for t in prange(tasks):
+        _sgd_task(t, param, grad, lr)

@@ -105,12 +105,8 @@ def _unary_task(f, t, x, out, p, q):
 def _unary(f, x, out, p, q):
     """out[i] = f(x[i], p, q); p, q are op parameters (slope, clip bounds)."""
     tasks = (out.size + BLOCK - 1) // BLOCK
-    if out.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _unary_task(f, t, x, out, p, q)
-    else:
-        for t in prange(tasks):
-            _unary_task(f, t, x, out, p, q)
+    for t in prange(tasks):
+        _unary_task(f, t, x, out, p, q)
 
 
 @njit(inline="always", **_JIT)
@@ -126,12 +122,8 @@ def _pair_task(f, t, a, b, out, p, q):
 def _pair(f, a, b, out, p, q):
     """out[i] = f(a[i], b[i], p, q) for same-shape operands (dA with Z, AL with Y)."""
     tasks = (out.size + BLOCK - 1) // BLOCK
-    if out.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _pair_task(f, t, a, b, out, p, q)
-    else:
-        for t in prange(tasks):
-            _pair_task(f, t, a, b, out, p, q)
+    for t in prange(tasks):
+        _pair_task(f, t, a, b, out, p, q)
 
 
 # -- scalar functions -----------------------------------------------------------------------------

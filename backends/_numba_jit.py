@@ -28,20 +28,29 @@ def _renamed(func: Callable, suffix: str) -> Callable:
 
 
 class Kernel:
-    """Callable like the kernel it wraps; routes by the largest array argument's size."""
+    """Callable like the kernel it wraps; routes by the size of argument `size_arg`, or by the
+    largest array argument's size when it is None. The twins are the routing: the kernel's source
+    loops with `prange` and never tests the size itself."""
 
-    def __init__(self, func: Callable, parallel_min: int, options: dict[str, Any]) -> None:
+    def __init__(self, func: Callable, parallel_min: int, size_arg: int | None, options: dict[str, Any]):
         functools.update_wrapper(self, func)
         self.py_func = func
         self.parallel_min = parallel_min
+        self.size_arg = size_arg
         self.serial = njit(**options)(_renamed(func, "__serial"))
         self.parallel = njit(parallel=True, **options)(func)
 
     def __call__(self, *args: Any) -> Any:
-        size = max((a.size for a in args if isinstance(a, np.ndarray)), default=0)
+        if self.size_arg is None:
+            size = max((a.size for a in args if isinstance(a, np.ndarray)), default=0)
+        else:
+            size = args[self.size_arg].size
         return (self.parallel if size >= self.parallel_min else self.serial)(*args)
 
 
-def twin_kernel(parallel_min: int, **options: Any) -> Callable[[Callable], Kernel]:
-    """Decorator: `@twin_kernel(PARALLEL_MIN, **_JIT)` instead of `@njit(parallel=True, **_JIT)`."""
-    return lambda func: Kernel(func, parallel_min, options)
+def twin_kernel(
+    parallel_min: int, size_arg: int | None = None, **options: Any
+) -> Callable[[Callable], Kernel]:
+    """Decorator: `@twin_kernel(PARALLEL_MIN, **_JIT)` instead of `@njit(parallel=True, **_JIT)`;
+    size_arg: the argument whose size decides (default: the largest array)."""
+    return lambda func: Kernel(func, parallel_min, size_arg, options)

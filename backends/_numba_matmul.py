@@ -1,12 +1,14 @@
 """Matmul in numba loops: C = alpha * (A @ B) + bias, A and B read through strides (transposes in place).
 
-Two loop nests, chosen by depth (`gemm`):
+Two loop nests, chosen by shape (`thin_pays`):
 - packed (`_numba_matmul_packed`): the GotoBLAS/BLIS plan, a 4 x 4 register-blocked micro-kernel
   on packed panels, for k * itemsize >= THIN_MAX_BYTES (k >= 80 in float32, 40 in float64).
 - thin (here), for shorter k, where the micro-kernel's 16 horizontal sums per tile would cost more
-  than its k terms: 4 rows of C at a time accumulate 4 rows of B at a time, vectorized along the row.
+  than its k terms: 4 rows of C at a time accumulate 4 rows of B at a time, vectorized along the row;
+  also for outputs of one tile or less and for fewer than 4 rows of C with a row-major B.
 Both run on the calling thread below PARALLEL_MIN_MACS (measured: waking the pool costs more than
-the work) and in parallel over blocks of C above it; thread counts are never changed.
+the work) and in parallel over blocks of C above it; thread counts are never changed. The drivers
+are plain Python: a run compiles only the task kernels of the nest and schedule it uses.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from backends._numba_matmul_packed import _JIT, MR, _pack, _stripe_task, pack_a, padded, plan
+from backends._numba_matmul_packed import _JIT, MR, NR, _pack, _stripe_task, pack_a, plan, round_up
 
 # n * m * k below which the calling thread does it all. Measured (packed path, float32): at n*m*k = 1M
 # (80 us serial) 2 threads took 0.55x the serial time while the pool was awake; the thin path only
@@ -72,12 +74,14 @@ def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
     if sbj != 1:  # B's rows are strided: pack the K x w block so that each row is a contiguous run
         src, base, step = np.empty(K * (j1 - j0), c.dtype), 0, j1 - j0
         _pack(b, sbk, sbj, K, K, j0, j1 - j0, j1 - j0, src)
-    spare = np.empty(j1 - j0, c.dtype)  # stands in for the missing rows of a last group of < 4
+    # distinct rows stand in for the missing rows of a last group of < 4: one row shared by them
+    # would overlap itself, and LLVM's runtime alias check would then take the scalar loop
+    spare = np.empty((3, j1 - j0), c.dtype)
     for i in range(i0, i1, 4):
         c0 = c[i, j0:j1]
-        c1 = c[i + 1, j0:j1] if i + 1 < i1 else spare
-        c2 = c[i + 2, j0:j1] if i + 2 < i1 else spare
-        c3 = c[i + 3, j0:j1] if i + 3 < i1 else spare
+        c1 = c[i + 1, j0:j1] if i + 1 < i1 else spare[0]
+        c2 = c[i + 2, j0:j1] if i + 2 < i1 else spare[1]
+        c3 = c[i + 3, j0:j1] if i + 3 < i1 else spare[2]
         r1, r2, r3 = min(i + 1, i1 - 1) * sai, min(i + 2, i1 - 1) * sai, min(i + 3, i1 - 1) * sai
         _rows4(c0, c1, c2, c3, a, i * sai, r1, r2, r3, sak, K, src, base, step)
     for i in range(i0, i1):
@@ -86,64 +90,61 @@ def _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
             ci[j] = ci[j] * alpha + bi
 
 
-@njit(**_JIT)
-def _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups):
-    """Task t of either loop nest; ap, s0, s1, kc, row_groups: the packed path's A slices s0..s1-1."""
-    if thin:
+@njit(parallel=True, **_JIT)
+def thin_tasks(tasks, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
+    """The thin nest's tasks on numba's thread pool."""
+    for t in prange(tasks):
+        t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
         _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
-    else:
+
+
+@njit(parallel=True, **_JIT)
+def packed_tasks(tasks, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias):
+    """The packed nest's stripes over A's packed slices s0..s1 - 1, on numba's thread pool."""
+    for t in prange(tasks):
+        t = np.int64(t)
         _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
 
 
 def gemm(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
     """c (n, m) = alpha * (A @ B) + bias[i * sbias]: A (n, K) element (i, k) at a[i*sai + k*sak],
-    B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous.
+    B (K, m) element (k, j) at b[k*sbk + j*sbj]; a, b flat buffers, c C-contiguous."""
+    n, m = c.shape
+    scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, n * m * K >= PARALLEL_MIN_MACS)
 
-    Plain Python: a compiled layer just to choose the threads would cost a second of cold compile.
+
+def thin_pays(n, m, K, sbj, itemsize):
+    """Whether the thin nest is the one to run: short k; an output of one tile or less (where the
+    packed nest would compile for nothing); or fewer than MR rows of a row-major B, which the thin
+    nest streams once (measured: 3x faster than packing B for one row of C; 4x slower when B's rows
+    are strided and need packing)."""
+    return K * itemsize < THIN_MAX_BYTES or n * m <= MR * NR or (n < MR and sbj == 1)
+
+
+def scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel, thin=None):
+    """`gemm` with the threads (and, for the tests, the loop nest) chosen by the caller.
+
+    Plain Python around the task kernels: a run compiles only the nest and the schedule it uses
+    (a small problem never compiles a parallel driver: measured, 8 s of a 20 s cold start).
     """
     n, m = c.shape
-    if n * m * K >= PARALLEL_MIN_MACS:
-        scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, True)
-    else:
-        serial(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
-
-
-def serial(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c):
-    """`gemm` on the calling thread, its few tasks looped in Python: a small problem compiles only the
-    loop nest it uses, never the parallel driver (measured: 8 s of a newcomer's 20 s cold start)."""
-    n, m = c.shape
-    if K * c.itemsize < THIN_MAX_BYTES:
-        for t in range(((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)):
-            _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
-        return
-    kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
-    ap = np.empty(chunk * padded(n, MR) * kc, c.dtype)
-    for s0 in range(0, slices, chunk):
-        s1 = min(s0 + chunk, slices)
-        pack_a(a, sai, sak, n, K, kc, s0, s1, ap)
-        for t in range(tasks):
-            _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
-
-
-@njit(parallel=True, **_JIT)
-def scheduled(a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, parallel):
-    """`gemm` with the choice of threads made by the caller (the tests run both)."""
-    n, m = c.shape
-    thin = K * c.itemsize < THIN_MAX_BYTES
-    if thin:  # one pass, tasks of THIN_MC x THIN_NT; the packed path's fields are unused
-        kc, slices, chunk, row_groups = 0, 1, 1, 0
+    if thin is None:
+        thin = thin_pays(n, m, K, sbj, c.itemsize)
+    if thin:
         tasks = ((n + THIN_MC - 1) // THIN_MC) * ((m + THIN_NT - 1) // THIN_NT)
-    else:
-        kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
-    ap = np.empty(0 if thin else chunk * padded(n, MR) * kc, c.dtype)
-    for s0 in range(0, slices, chunk):  # runtime values only (no literals): one compiled `_task`
-        s1 = min(s0 + chunk, slices)
-        if not thin:
-            pack_a(a, sai, sak, n, K, kc, s0, s1, ap)  # on this thread: under 1 % of the work
         if parallel:
-            for t in prange(tasks):
-                t = np.int64(t)  # prange counts in uint64, which would retype the task's index arithmetic
-                _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
+            thin_tasks(tasks, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
         else:
             for t in range(tasks):
-                _task(t, thin, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c, ap, s0, s1, kc, row_groups)
+                _thin_task(t, a, sai, sak, b, sbk, sbj, K, bias, sbias, alpha, c)
+        return
+    kc, slices, chunk, row_groups, tasks = plan(n, m, K, c.itemsize)
+    ap = np.empty(chunk * round_up(n, MR) * kc, c.dtype)
+    for s0 in range(0, slices, chunk):
+        s1 = min(s0 + chunk, slices)
+        pack_a(a, sai, sak, n, K, kc, s0, s1, ap)  # on this thread: under 1 % of the work
+        if parallel:
+            packed_tasks(tasks, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)
+        else:
+            for t in range(tasks):
+                _stripe_task(t, row_groups, ap, s0, s1, kc, K, b, sbk, sbj, c, alpha, bias, sbias)

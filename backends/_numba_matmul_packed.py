@@ -116,19 +116,24 @@ def _pack(src, so, sk, count, count_padded, k0, kc, kp, dst):
         dst[d] = 0
 
 
-@njit(**_JIT)
+@njit(inline="always", **_JIT)  # inlined where used: no compile of its own
 def padded(x, to):
     """x rounded up to a multiple of `to`."""
     return (x + to - 1) // to * to
 
 
-@njit(**_JIT)
+def round_up(x: int, to: int) -> int:
+    """`padded` for the Python side (calling the @njit one from Python would compile it)."""
+    return (x + to - 1) // to * to
+
+
 def pack_a(a, sai, sak, n, K, kc_even, s0, s1, ap):
-    """Pack A's k slices s0..s1 - 1 one after the other into ap, rows padded to MR, k runs to KALIGN."""
-    rows = padded(n, MR)
+    """Pack A's k slices s0..s1 - 1 one after the other into ap, rows padded to MR, k runs to KALIGN.
+    A loop in Python over `_pack` calls: a few slices per matmul, and no driver kernel to compile."""
+    rows = round_up(n, MR)
     for s in range(s0, s1):
         kc = min(kc_even, K - s * kc_even)
-        _pack(a, sai, sak, n, rows, s * kc_even, kc, padded(kc, KALIGN), ap[(s - s0) * rows * kc_even :])
+        _pack(a, sai, sak, n, rows, s * kc_even, kc, round_up(kc, KALIGN), ap[(s - s0) * rows * kc_even :])
 
 
 @njit(**_JIT)
@@ -153,14 +158,13 @@ def _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, b
                     _store(c, tile, i, j, k0 == 0, k0 + kc == K, alpha, bias, sbias)
 
 
-@njit(**_JIT)
-def plan(n, m, K, itemsize):
+def plan(n: int, m: int, K: int, itemsize: int) -> tuple[int, int, int, int, int]:
     """(kc, slices, chunk, row_groups, tasks): K split in equal KALIGN-padded slices of depth kc,
     packed A in passes of `chunk` slices, C in tasks of NT columns by 1 or more groups of rows."""
     slices = (K * itemsize + KC_BYTES - 1) // KC_BYTES
-    kc = padded((K + slices - 1) // slices, KALIGN)
+    kc = round_up((K + slices - 1) // slices, KALIGN)
     slices = (K + kc - 1) // kc
-    chunk = max(1, min(slices, A_CHUNK_BYTES // (padded(n, MR) * kc * itemsize)))
+    chunk = max(1, min(slices, A_CHUNK_BYTES // (round_up(n, MR) * kc * itemsize)))
     stripes = (m + NT - 1) // NT
     row_groups = min((n + MC - 1) // MC, max(1, MIN_TASKS // stripes))
     return kc, slices, chunk, row_groups, stripes * row_groups

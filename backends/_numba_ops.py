@@ -21,6 +21,7 @@ import numpy as np
 
 from backends import _numba_binary as bn
 from backends import _numba_elementwise as ew
+from backends import _numba_flat as fl
 from backends import _numba_matmul as mm
 from backends import _numba_reduce as rd
 from backends._numba_layout import broadcast_layout, c_strides, dense_source, reduce_layout, strided_layout
@@ -36,6 +37,7 @@ BINARY = {
     name: getattr(bn, name)
     for name in ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "greater")
 }
+FLAT = {name: getattr(fl, name) for name in BINARY}
 PAIR = {
     name: getattr(ew, name)
     for name in ("sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "bce_backward")
@@ -133,9 +135,12 @@ def binary(name: str, a: Any, b: Any) -> np.ndarray:
     """out = op(a, b) with NumPy broadcasting; bool for greater."""
     dt = float_dtype(a, b)
     a, b = as_c(a, dt), as_c(b, dt)
-    shape = a.shape if a.shape == b.shape else out_shape(name, a.shape, b.shape)
+    same = a.shape == b.shape
+    shape = a.shape if same else out_shape(name, a.shape, b.shape)
     out = np.empty(shape, np.bool_ if name == "greater" else dt)
-    if out.size:
+    if out.size and same:  # one flat loop: no layout to build, walk or compile
+        call(FLAT[name], flat(a), flat(b), flat(out))
+    elif out.size:
         layout = broadcast_layout(shape, a.shape, b.shape)
         call(BINARY[name], flat(a), flat(b), flat(out), *layout)
     return out

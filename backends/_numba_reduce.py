@@ -66,12 +66,8 @@ def _fold_last(f, x, out, init, kshape, kstr, rshape, rstr, width):
         nfold *= n
     nchunk = (width + CHUNK - 1) // CHUNK
     part = np.empty(out.size * nchunk, out.dtype)
-    if x.size < PARALLEL_MIN:
-        for t in range(part.size):
-            _fold_last_task(f, t, nchunk, x, part, init, kshape, kstr, rshape, rstr, width, nfold)
-    else:
-        for t in prange(part.size):
-            _fold_last_task(f, t, nchunk, x, part, init, kshape, kstr, rshape, rstr, width, nfold)
+    for t in prange(part.size):
+        _fold_last_task(f, t, nchunk, x, part, init, kshape, kstr, rshape, rstr, width, nfold)
     for row in range(out.size):
         acc = init
         for c in range(nchunk):
@@ -102,12 +98,8 @@ def _fold_outer(f, x, out, init, kshape, kstr, rshape, rstr, width):
         nfold *= n
     nchunk = (width + CHUNK - 1) // CHUNK
     tasks = (out.size // width) * nchunk
-    if x.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _fold_outer_task(f, t, nchunk, x, out, init, kshape, kstr, rshape, rstr, width, nfold)
-    else:
-        for t in prange(tasks):
-            _fold_outer_task(f, t, nchunk, x, out, init, kshape, kstr, rshape, rstr, width, nfold)
+    for t in prange(tasks):
+        _fold_outer_task(f, t, nchunk, x, out, init, kshape, kstr, rshape, rstr, width, nfold)
 
 
 # kernels: kernel(x, out, init, kshape, kstr, rshape, rstr, width) -- see reduce_layout

@@ -73,36 +73,24 @@ def _adam_task(t, p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps):
 def momentum(p, g, v, lr, beta, c):
     """v = v beta + g c (c = 1 - beta); p -= lr v."""
     tasks = (p.size + BLOCK - 1) // BLOCK
-    if p.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _momentum_task(t, p, g, v, lr, beta, c)
-    else:
-        for t in prange(tasks):
-            _momentum_task(t, p, g, v, lr, beta, c)
+    for t in prange(tasks):
+        _momentum_task(t, p, g, v, lr, beta, c)
 
 
 @twin_kernel(PARALLEL_MIN, **_JIT)
 def rmsprop(p, g, s, lr, beta, c, eps):
     """s = s beta + g**2 c (c = 1 - beta); p -= lr g / (sqrt(s) + eps)."""
     tasks = (p.size + BLOCK - 1) // BLOCK
-    if p.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _rmsprop_task(t, p, g, s, lr, beta, c, eps)
-    else:
-        for t in prange(tasks):
-            _rmsprop_task(t, p, g, s, lr, beta, c, eps)
+    for t in prange(tasks):
+        _rmsprop_task(t, p, g, s, lr, beta, c, eps)
 
 
 @twin_kernel(PARALLEL_MIN, **_JIT)
 def adam(p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps):
     """v, s as momentum and RMSprop (c = 1 - b); p -= lr (v / bc1) / (sqrt(s / bc2) + eps)."""
     tasks = (p.size + BLOCK - 1) // BLOCK
-    if p.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _adam_task(t, p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps)
-    else:
-        for t in prange(tasks):
-            _adam_task(t, p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps)
+    for t in prange(tasks):
+        _adam_task(t, p, g, v, s, lr, b1, c1, b2, c2, bc1, bc2, eps)
 
 
 # -- softmax over axis 0 of a C-contiguous (C, m), one block of columns per task -------------------
@@ -146,12 +134,8 @@ def softmax(z, out):
     """out = exp(z - max) / sum, per column of (C, m) z."""
     m = z.shape[1]
     tasks = (m + COLUMNS - 1) // COLUMNS
-    if z.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _softmax_block(z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
-    else:
-        for t in prange(tasks):
-            _softmax_block(z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
+    for t in prange(tasks):
+        _softmax_block(z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
 
 
 @twin_kernel(PARALLEL_MIN, **_JIT)
@@ -159,12 +143,8 @@ def softmax_backward(da, z, out):
     """out = S (da - sum(da S)) per column, S = softmax(z)."""
     m = z.shape[1]
     tasks = (m + COLUMNS - 1) // COLUMNS
-    if z.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _softmax_backward_block(da, z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
-    else:
-        for t in prange(tasks):
-            _softmax_backward_block(da, z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
+    for t in prange(tasks):
+        _softmax_backward_block(da, z, out, t * COLUMNS, min(t * COLUMNS + COLUMNS, m))
 
 
 # -- categorical cross-entropy: a float64 sum of y log(clip(a, lo, 1)) over flat buffers ----------
@@ -185,12 +165,8 @@ def cce_sum(al, y, lo):
     """sum(y log(clip(al, lo, 1))) in float64, per BLOCK then across blocks (deterministic)."""
     tasks = (al.size + BLOCK - 1) // BLOCK
     part = np.zeros(tasks, np.float64)
-    if al.size < PARALLEL_MIN:
-        for c in range(tasks):
-            _cce_task(c, al, y, lo, part)
-    else:
-        for c in prange(tasks):
-            _cce_task(c, al, y, lo, part)
+    for c in prange(tasks):
+        _cce_task(c, al, y, lo, part)
     total = 0.0
     for c in range(tasks):
         total += part[c]
@@ -219,12 +195,8 @@ def argmax(x, out):
     """out[o, k] = first j maximizing x[o, j, k] (nan counts as the maximum)."""
     chunks = (x.shape[2] + COLUMNS - 1) // COLUMNS
     tasks = x.shape[0] * chunks
-    if x.size < PARALLEL_MIN:
-        for t in range(tasks):
-            _argmax_task(t, x, out, chunks)
-    else:
-        for t in prange(tasks):
-            _argmax_task(t, x, out, chunks)
+    for t in prange(tasks):
+        _argmax_task(t, x, out, chunks)
 
 
 @njit(**_JIT)
@@ -247,13 +219,9 @@ def _take_task(r, x, idx, out):
         dst[k] = src[k]
 
 
-@twin_kernel(PARALLEL_MIN, **_JIT)
+@twin_kernel(PARALLEL_MIN, size_arg=2, **_JIT)  # by out: a mini-batch is a small part of a large x
 def take(x, idx, out):
     """out[o, j, :] = x[o, idx[j], :] for valid non-negative idx."""
     rows = x.shape[0] * idx.size
-    if out.size < PARALLEL_MIN:
-        for r in range(rows):
-            _take_task(r, x, idx, out)
-    else:
-        for r in prange(rows):
-            _take_task(r, x, idx, out)
+    for r in prange(rows):
+        _take_task(r, x, idx, out)

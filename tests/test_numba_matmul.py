@@ -52,18 +52,35 @@ def exact(a, b, bias=None, alpha=1.0):
 
 
 def check_exact(n, k, m, dtype, la="C", lb="C", bias=False, alpha=1.0, seed=0):
-    """ops.gemm on integer-valued operands equals the exact product, in `dtype` and shape (n, m)."""
+    """ops.gemm on integer-valued operands equals the exact product, in `dtype` and shape (n, m);
+    so does each loop nest forced on the same operands, serial and parallel."""
     rng = np.random.default_rng(seed)
     a, b = ints(rng, (n, k), dtype), ints(rng, (k, m), dtype)
     col = ints(rng, (n, 1), dtype) if bias else None
     got = ops.gemm(laid_out(a, la), laid_out(b, lb), col, alpha)
     assert got.dtype == np.dtype(dtype) and got.shape == (n, m)
-    np.testing.assert_array_equal(got, exact(a, b, col, alpha).astype(dtype))
+    want = exact(a, b, col, alpha).astype(dtype)
+    np.testing.assert_array_equal(got, want)
+    for thin in (True, False) if n * m * k else ():
+        for parallel in (False, True):
+            forced = forced_gemm(laid_out(a, la), laid_out(b, lb), col, alpha, thin, parallel)
+            np.testing.assert_array_equal(forced, want, err_msg=f"thin={thin} parallel={parallel}")
 
 
-def is_packed(k, dtype):
-    """Whether depth k runs the packed micro-kernel rather than the thin path."""
-    return k * np.dtype(dtype).itemsize >= mm.THIN_MAX_BYTES
+def forced_gemm(a, b, bias, alpha, thin, parallel):
+    """ops.gemm's kernel call with the loop nest and the schedule chosen here, not by the size rules."""
+    dt = a.dtype
+    (fa, sai, sak), (fb, sbk, sbj) = ops.matrix(a, dt), ops.matrix(b, dt)
+    bias = np.zeros(1, dt) if bias is None else bias.reshape(-1)
+    c = np.empty((a.shape[0], b.shape[1]), dt)
+    sbias = 1 if bias.size > 1 else 0
+    mm.scheduled(fa, sai, sak, fb, sbk, sbj, a.shape[1], bias, sbias, dt.type(alpha), c, parallel, thin)
+    return c
+
+
+def is_packed(n, k, m, dtype, sbj=1):
+    """Whether ops.gemm runs the packed micro-kernel rather than the thin path for this shape."""
+    return not mm.thin_pays(n, m, k, sbj, np.dtype(dtype).itemsize)
 
 
 # -- every edge the loop nests have, in both dtypes ------------------------------------------------
@@ -101,7 +118,7 @@ def test_edges_exact(n, k, m, dtype):
 def test_thin_packed_boundary_exact(dtype):
     """The last depth on the thin path and the first on the packed one, each at tile edges +-1."""
     k_packed = -(-mm.THIN_MAX_BYTES // np.dtype(dtype).itemsize)
-    assert not is_packed(k_packed - 1, dtype) and is_packed(k_packed, dtype)
+    assert not is_packed(9, k_packed - 1, 70, dtype) and is_packed(9, k_packed, 70, dtype)
     for k in (k_packed - 1, k_packed):
         for n, m in [(3, 5), (4, 4), (5, 3), (9, 70)]:
             check_exact(n, k, m, dtype, "T", "C", bias=True, alpha=0.5, seed=k + n)
@@ -183,8 +200,20 @@ def test_parallel_equals_serial_bit_for_bit(k, dtype):
 )
 def test_both_sides_of_the_parallel_threshold(n, k, m, parallel, packed):
     """Serial/parallel x thin/packed; if the thresholds move, the first assert says to move the shapes."""
-    assert (n * k * m >= mm.PARALLEL_MIN_MACS, is_packed(k, "float32")) == (parallel, packed)
+    assert (n * k * m >= mm.PARALLEL_MIN_MACS, is_packed(n, k, m, "float32", sbj=k)) == (parallel, packed)
     check_exact(n, k, m, "float32", "C", "T", bias=True, alpha=0.5)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_thin_nest_for_tiny_outputs_and_single_rows_of_row_major_b(dtype):
+    """The shape rule's other two thin cases, at their edges, each computing the exact product."""
+    k = 4 * mm.THIN_MAX_BYTES // np.dtype(dtype).itemsize  # deep enough for the packed nest
+    assert not is_packed(4, k, 4, dtype, sbj=4) and is_packed(4, k, 5, dtype, sbj=5)  # one tile
+    assert not is_packed(3, k, 300, dtype) and is_packed(3, k, 300, dtype, sbj=k)  # row-major B
+    assert is_packed(4, k, 300, dtype)
+    for n, m in [(4, 4), (4, 5), (1, 300), (3, 300), (4, 300)]:
+        check_exact(n, k, m, dtype, "C", "C", bias=True, alpha=0.5, seed=n + m)
+        check_exact(n, k, m, dtype, "T", "T", bias=True, alpha=0.5, seed=n + m)
 
 
 # -- through the backend: transposes read in place, epilogue, dtypes, dot --------------------------

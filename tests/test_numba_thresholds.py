@@ -94,7 +94,8 @@ BINARY = ("add", "subtract", "multiply", "divide", "maximum", "minimum", "power"
 
 
 def broadcast_cases(nb, n: int):
-    """(a, b) pairs whose result has about n elements: same shape, scalar, column and row broadcast."""
+    """(a, b) pairs whose result has about n elements: same shape (the flat kernels), then scalar,
+    column and row broadcast (the broadcasting kernels' three inner-loop cases)."""
     a, b = data(nb, n, 6, tail=(np.nan, -np.inf, 1.5)), np.abs(data(nb, n, 7, tail=(2.0, np.nan, 0.75)))
     rows = 4
     cols = n // rows + 1  # a row of several blocks, the last one short
