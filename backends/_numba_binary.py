@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from numba import njit, prange
+from numba import prange
 
-from backends._numba_jit import twin_kernel
+from backends._numba_jit import njit, twin_kernel
 
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192

@@ -17,10 +17,10 @@ from typing import Any
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, prange, types
+from numba import prange, types
 from numba.extending import intrinsic, overload
 
-from backends._numba_jit import twin_kernel
+from backends._numba_jit import njit, twin_kernel
 
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192  # elements per task

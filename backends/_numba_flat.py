@@ -8,10 +8,10 @@ scalar functions are the broadcasting kernels' own, so both paths round alike.
 
 from __future__ import annotations
 
-from numba import njit, prange
+from numba import prange
 
 from backends import _numba_binary as bn
-from backends._numba_jit import twin_kernel
+from backends._numba_jit import njit, twin_kernel
 
 _JIT = bn._JIT
 BLOCK = bn.BLOCK

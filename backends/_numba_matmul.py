@@ -14,8 +14,9 @@ are plain Python: a run compiles only the task kernels of the nest and schedule 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
+from backends._numba_jit import njit
 from backends._numba_matmul_packed import _JIT, MR, NR, _pack, _stripe_task, pack_a, plan, round_up
 
 # n * m * k below which the calling thread does it all. Measured (packed path, float32): at n*m*k = 1M

@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from numba import njit
+
+from backends._numba_jit import njit
 
 # contract: fused multiply-add; reassoc/nsz: split sums across lanes. No nnan/ninf: inf/nan propagate.
 _JIT: dict[str, Any] = {

@@ -13,9 +13,9 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
-from backends._numba_jit import twin_kernel
+from backends._numba_jit import njit, twin_kernel
 
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy", "fastmath": {"reassoc"}}
 CHUNK = 16384  # elements of the contiguous dim per task

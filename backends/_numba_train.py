@@ -17,10 +17,10 @@ import math
 from typing import Any
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from backends._numba_elementwise import fexp
-from backends._numba_jit import twin_kernel
+from backends._numba_jit import njit, twin_kernel
 
 _JIT: dict[str, Any] = {"cache": True, "nogil": True, "error_model": "numpy"}
 BLOCK = 8192  # elements per update task

@@ -5,8 +5,8 @@ The loops are the python backend's, compiled: elementwise ops walk flat buffers 
 (`_numba_reduce`), matmul is blocked and reads transposed operands in place (`_numba_matmul`), and
 the NN ops are fused into one pass each. `_numba_ops` is the boundary between this class and the
 kernels (dtypes, layouts, output allocation, the thread-safety lock). Kernels compile on first use
-per (op, dtype) and are cached on disk (cache=True; numba honours NUMBA_CACHE_DIR); a compile says
-so once on stderr (`_numba_notice`). `transpose`
+per (op, dtype) and are cached on disk, in ~/.cache/xnn/numba unless NUMBA_CACHE_DIR names another
+folder (`_numba_jit`); a compile says so once on stderr (`_numba_notice`). `transpose`
 returns a strided view, as NumPy does: matmul reads it in place, other kernels gather it once.
 """
 
