@@ -94,3 +94,11 @@ def test_argmax_and_take_across_the_threshold(nb, n):
     cols = rng.permutation(n)
     np.testing.assert_array_equal(nb.take(x, cols, 1), x[:, cols])
     np.testing.assert_array_equal(nb.take(x.T, cols[:100] - n, 0), x.T[cols[:100]])
+
+
+@pytest.mark.parametrize("k", [P - 1, P, P + 1])
+def test_take_routes_by_its_output_across_the_threshold(nb, k):
+    """take picks its twin by the output's size: k columns of a row twice as long, either side."""
+    x = np.arange(2 * P, dtype=nb.dtype)[None, :] * 3 - 7
+    cols = np.random.default_rng(k).permutation(2 * P)[:k]
+    np.testing.assert_array_equal(nb.take(x, cols, 1), x[:, cols])
