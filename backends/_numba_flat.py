@@ -1,4 +1,4 @@
-"""Binary numba kernels for operands of one shape: one loop over flat buffers, no layout.
+"""Binary numba kernels for operands of one shape, and the plain copy: one loop over flat buffers.
 
 The common case (AL - Y, a dropout mask, two gradients) needs none of the broadcasting kernels'
 offsets and stride cases (`_numba_binary`), so it gets this one loop: it compiles in a quarter of
@@ -67,3 +67,14 @@ def power(a, b, out):
 @twin_kernel(PARALLEL_MIN, **_JIT)
 def greater(a, b, out):
     _flat(bn._greater, a, b, out)
+
+
+@twin_kernel(PARALLEL_MIN, **_JIT)
+def copy(x, out):
+    """out[i] = x[i]: a C-contiguous copy (casts and strided reads go through the gather kernel)."""
+    for t in prange((out.size + BLOCK - 1) // BLOCK):
+        lo = t * BLOCK
+        hi = min(lo + BLOCK, out.size)
+        v, o = x[lo:hi], out[lo:hi]
+        for j in range(hi - lo):
+            o[j] = v[j]
