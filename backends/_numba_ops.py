@@ -22,6 +22,7 @@ import numpy as np
 from backends import _numba_binary as bn
 from backends import _numba_elementwise as ew
 from backends import _numba_flat as fl
+from backends import _numba_inplace as ip
 from backends import _numba_matmul as mm
 from backends import _numba_reduce as rd
 from backends._numba_layout import broadcast_layout, c_strides, dense_source, reduce_layout, strided_layout
@@ -42,6 +43,8 @@ PAIR = {
     name: getattr(ew, name)
     for name in ("sigmoid_backward", "tanh_backward", "relu_backward", "leaky_relu_backward", "bce_backward")
 }
+INPLACE = {name: getattr(ip, name) for name in ("relu", "leaky_relu")}
+INPLACE_PAIR = {name: getattr(ip, name) for name in PAIR if name != "bce_backward"}
 FOLD = {
     ("sum", True): rd.sum_last,
     ("max", True): rd.max_last,
@@ -156,6 +159,32 @@ def pair(name: str, a: Any, b: Any, p: float = 0.0, q: float = 0.0) -> np.ndarra
     if out.size:
         call(PAIR[name], flat(a), flat(b), flat(out), dt.type(p), dt.type(q))
     return out
+
+
+def spendable(x: Any) -> bool:
+    """Whether x may be written over by an in-place op: a writable C-contiguous float32/float64 array."""
+    return isinstance(x, np.ndarray) and x.dtype in FLOATS and x.flags.c_contiguous and x.flags.writeable
+
+
+def unary_(name: str, x: Any, p: float = 0.0) -> np.ndarray | None:
+    """op(x) written over x and returned; None when x is not spendable."""
+    if not spendable(x):
+        return None
+    if x.size:
+        call(INPLACE[name], flat(x), x.dtype.type(p), x.dtype.type(0.0))
+    return x
+
+
+def pair_(name: str, a: Any, b: Any, p: float = 0.0) -> np.ndarray | None:
+    """op(a, b) written over a and returned; None when a is not spendable, b has another shape, the
+    result's dtype would not be a's, or b overlaps a (its elements would be read after a write)."""
+    if not spendable(a) or np.shape(b) != a.shape or float_dtype(a, b) != a.dtype:
+        return None
+    if np.may_share_memory(a, b):
+        return None
+    if a.size:
+        call(INPLACE_PAIR[name], flat(a), flat(as_c(b, a.dtype)), a.dtype.type(p), a.dtype.type(0.0))
+    return a
 
 
 def where(cond: Any, a: Any, b: Any) -> np.ndarray:

@@ -179,6 +179,22 @@ class NumbaBackend(HostStorage):
         dZ = ops.pair("leaky_relu_backward", self._float(dA), self._float(Z), slope)
         return super().leaky_relu_backward(dA, Z, slope) if dZ is None else dZ
 
+    # -- in place where the input may be spent: one kernel reading and writing one array ---------
+    def activation_forward_(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        if isinstance(activation, str) and activation in ops.INPLACE:
+            A = ops.unary_(activation, Z, slope)
+            if A is not None:
+                return A
+        return self.activation_forward(Z, activation, slope)
+
+    def activation_backward_(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:
+        name = f"{activation}_backward" if isinstance(activation, str) else ""
+        if name in ops.INPLACE_PAIR:
+            dZ = ops.pair_(name, dA, self._float(Z), slope)
+            if dZ is not None:
+                return dZ
+        return self.activation_backward(dA, Z, activation, slope)
+
     # -- fused neural-network ops ---------------------------------------------------------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
         """Z = W @ A_prev + b, the bias added in the matmul's epilogue. W (n, n_prev), b (n, 1)."""
