@@ -79,18 +79,21 @@ def _kernel(ap, ia, bp, jb, kp, tile):
 
 
 @njit(inline="always", **_JIT)
-def _store(c, tile, i, j, first, last, alpha, bias, sbias):
-    """C[i:i+4, j:j+4] = tile (first k slice) or += tile; the last slice then applies alpha, bias."""
+def _store(c, cf, tile, i, j, first, last, alpha, bias, sbias):
+    """C[i:i+4, j:j+4] = tile (first k slice) or += tile; the last slice then applies alpha, bias.
+    cf is c's flat view, indexed unsigned: no negative-index wraparound code in the epilogue."""
     n, m = c.shape
     for r in range(min(MR, n - i)):
-        bi = bias[(i + r) * sbias]
+        bi = bias[np.uint64((i + r) * sbias)]
+        row = np.uint64((i + r) * m + j)
         for s in range(min(NR, m - j)):
+            at = row + np.uint64(s)
             v = tile[r * NR + s]
             if not first:
-                v += c[i + r, j + s]
+                v += cf[at]
             if last:
                 v = v * alpha + bi
-            c[i + r, j + s] = v
+            cf[at] = v
 
 
 @njit(**_JIT)
@@ -149,6 +152,7 @@ def _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, b
     i1, j1 = min(i0 + rows, n), min(j0 + NT, m)
     bp = np.empty(padded(j1 - j0, NR) * kc_even, c.dtype)
     tile = np.empty(MR * NR, c.dtype)
+    cf = c.reshape(-1)
     for s in range(s0, s1):
         k0 = s * kc_even
         kc = min(kc_even, K - k0)
@@ -159,7 +163,7 @@ def _stripe_task(t, row_groups, ap, s0, s1, kc_even, K, b, sbk, sbj, c, alpha, b
             for j in range(j0, j1, NR):
                 for i in range(ic, min(ic + MC, i1), MR):  # the B micro-panel stays in L1
                     _kernel(aps, i * kp, bp, (j - j0) * kp, kp, tile)
-                    _store(c, tile, i, j, k0 == 0, k0 + kc == K, alpha, bias, sbias)
+                    _store(c, cf, tile, i, j, k0 == 0, k0 + kc == K, alpha, bias, sbias)
 
 
 def plan(n: int, m: int, K: int, itemsize: int) -> tuple[int, int, int, int, int]:
