@@ -206,10 +206,10 @@ class NumpyBackend(Backend):
         """(dA_prev, dW, db); the 1/m folded into in-place scaling, no dA_prev when not needed."""
         dZ, A_prev, W = self._floats(dZ, A_prev, W)
         inv_m = 1.0 / dZ.shape[1]
-        # dZ @ A_prev.T as the same GEMM turned over. Measured paired with OpenBLAS on 2 cores: 1.3-3.6x
-        # faster when another process shares the cores (its threads are not stalled waiting for each
-        # other); on an idle machine float32 0.98-1.48x, float64 0.72-1.03x (numbers in the issue 14 note)
-        dW = (A_prev @ dZ.T).T
+        # float32: dZ @ A_prev.T as the same GEMM turned over, which OpenBLAS runs 0.98-1.48x as fast on
+        # an idle 2-core machine and 1.3-3.6x when another process shares the cores (measured paired);
+        # float64 keeps the plain form: turned over it was 0.72-1.03x as fast on the idle machine
+        dW = (A_prev @ dZ.T).T if dZ.dtype == np.float32 else dZ @ A_prev.T
         dW *= inv_m
         if lambd:
             dW += (lambd * inv_m) * W

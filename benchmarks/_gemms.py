@@ -1,9 +1,9 @@
 """The GEMM floor of a training step: the step's own matrix products, alone, in plain NumPy.
 
 Forward W[l] @ A[l-1] for every layer; backward dW[l] for every layer, as the numpy backend computes
-it: (A[l-1] @ dZ[l].T).T, the same product turned over (OpenBLAS threads it better), transposes read
-as views; and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose dA nobody reads. Same
-shapes and dtype as the step; no bias, activation, cost or update.
+it in float32 (the dtype the floor is measured in): (A[l-1] @ dZ[l].T).T, the same product turned
+over, transposes read as views; and W[l].T @ dZ[l] (dA[l-1]) for every layer but the first, whose dA
+nobody reads. Same shapes and dtype as the step; no bias, activation, cost or update.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def step_operands(layer_dims: Sequence[int], X: np.ndarray, seed: int = 2) -> li
     dZ = [host((n, m)) for n in dims[1:]]
     operands = [(W[i], A[i]) for i in range(len(W))]
     for i in reversed(range(len(W))):
-        operands.append((A[i], dZ[i].T))  # dW turned over, dZ.T a view: as the numpy backend does
+        operands.append((A[i], dZ[i].T))  # dW turned over, dZ.T a view: the numpy backend in float32
         if i > 0:
             operands.append((W[i].T, dZ[i]))
     return operands
