@@ -106,7 +106,7 @@ def spendable(xp: Any, out: Array, *reads: Array) -> bool:
     )  # fmt: skip
 
 
-RELU_BLOCK = 1 << 17  # elements per block of relu_backward_inplace: its two masks stay in L2
+RELU_BLOCK = 1 << 19  # elements per block of relu_backward_inplace (7.0 ms vs 8.3 at 1 << 17 on 256 x 60000)
 
 
 def relu_backward_inplace(xp: Any, dA: Array, Z: Array) -> Array:
