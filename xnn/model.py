@@ -75,10 +75,11 @@ def forward(
 def predict_proba(
     be: Backend, params: dict, X: Array, activations: Sequence[str], slope: float = 0.01
 ) -> Array:
-    """AL (n_L, m) without keeping caches: inference holds one layer's activations at a time."""
+    """AL (n_L, m) without keeping caches: inference holds one layer's activations at a time, each
+    written over its Z where the backend can (nothing else reads Z)."""
     A = X
     for (kW, kb), activation in zip(layer_keys(len(activations)), activations, strict=True):
-        A = be.activation_forward(be.linear_forward(params[kW], A, params[kb]), activation, slope)
+        A = be.activation_forward_(be.linear_forward(params[kW], A, params[kb]), activation, slope)
     return A
 
 
