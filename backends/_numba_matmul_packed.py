@@ -33,10 +33,11 @@ _JIT: dict[str, Any] = {
     "fastmath": {"contract", "reassoc", "nsz"},
 }
 MR = NR = 4  # the micro-tile: 16 accumulators + 8 loaded vectors fit the 16 (AVX2) or 32 registers
-# k-slice depth: 4 + 4 packed runs of it fill a 32 KB L1, and each tile pays its 16 horizontal sums
-# once per slice. Measured paired, float32, 1 thread, AVX-512: 3-11 % faster than 2048 on the net's
-# shapes and 1024^3 (an earlier nest measured 2048 faster: recheck on other CPUs before lowering it).
-KC_BYTES = 4096
+# k-slice depth: each tile pays its 16 horizontal sums once per slice, so deeper slices amortize them
+# (the 4 + 4 packed runs then come from L2, which keeps up). Measured on AVX-512, float32: 4096 was
+# 3-11 % faster than 2048 (1 thread, paired); 8192 is 11-12 % faster than 4096 on the step's long-k dW
+# (m = 2048 and 60000, 2 threads) and within noise elsewhere (float64, 2048^3, k <= 1024: one slice).
+KC_BYTES = 8192
 MC = 64  # rows per block of packed A swept by a stripe
 NT = 64  # columns of C per task (a stripe): its packed B slice, KC x NT, stays in L2
 A_CHUNK_BYTES = 8 << 20  # packed A slices per parallel pass: at most 8 MB, shared in L3
