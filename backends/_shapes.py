@@ -127,10 +127,11 @@ def floating(be: Any, x: Any) -> Any:
 
 
 def floatings(be: Any, *arrays: Any) -> tuple[Any, ...]:
-    """`floating` over several arrays in one call: the fused ops' hot path, where a tiny net pays per
-    Python call (the arrays are returned as they are when all are float32/float64 already)."""
+    """`floating` over several operands in one call: the fused ops' hot path, where a tiny net pays per
+    Python call (returned as they are when none needs converting, by floating's own rule)."""
     for x in arrays:
-        if x.dtype.char not in "fd":
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and dtype.char not in "fd":
             return tuple(floating(be, a) for a in arrays)
     return arrays
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from helpers import MUTABLE_STORAGE, assert_close, cast, host, ld_derivative, ld_sigmoid
 
+import backends
 from backends._base import ACTIVATIONS
 
 # numpy itself warns on inf - inf and the like; the values are what is checked here
@@ -247,3 +248,11 @@ def test_exp_is_right_up_to_the_real_overflow_limit(be):
     near = [limit - 0.01, limit - 1e-4, np.nextafter(limit, 0), limit + 1e-4]
     (x,) = cast(be, np.array([[*near, np.nan, -np.inf, np.inf]]))
     assert_close(be, be.exp(be.asarray(x)), quiet(np.exp, x))
+
+
+@pytest.mark.parametrize("name", ["numpy", "numba"])
+def test_linear_forward_takes_a_python_scalar_bias(name):
+    """A scalar bias broadcasts like b (n, 1) does; the fused op's float check must let it through."""
+    be = backends.get_backend(name, "float64")
+    W, A = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    assert_close(be, be.linear_forward(be.asarray(W), be.asarray(A), 0.5), W @ A + 0.5)
