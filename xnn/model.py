@@ -60,12 +60,11 @@ def forward(
     for (kW, kb), activation, mask in zip(layer_keys(L), activations, masks or no_masks(L), strict=True):
         W = params[kW]
         Z = be.linear_forward(W, A, params[kb])
-        spend = backward_from_output(activation, slope)  # the ReLUs: g'(Z) reads the same from A = g(Z)
-        if spend:  # so A takes Z's memory, and the cache keeps A in Z's place
-            A_next = be.activation_forward_(Z, activation, slope)
+        if backward_from_output(activation, slope):  # the ReLUs: g'(Z) reads the same from A = g(Z),
+            Z = A_next = be.activation_forward_(Z, activation, slope)  # so A takes Z's memory and place
         else:
             A_next = be.activation_forward(Z, activation, slope)
-        caches.append((A, W, A_next if spend else Z))
+        caches.append((A, W, Z))
         A = A_next
         if mask is not None:
             A = be.multiply(A, mask)
