@@ -26,7 +26,7 @@ from backends import _numba_inplace as ip
 from backends import _numba_matmul as mm
 from backends import _numba_reduce as rd
 from backends._numba_layout import broadcast_layout, c_strides, dense_source, reduce_layout, strided_layout
-from backends._shapes import broadcast_shape, check_matmul, normalize_axes, reduced_shape
+from backends._shapes import broadcast_shape, check_matmul, normalize_axes, reduced_shape, writable_float
 
 FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 UNARY = {
@@ -162,8 +162,8 @@ def pair(name: str, a: Any, b: Any, p: float = 0.0, q: float = 0.0) -> np.ndarra
 
 
 def spendable(x: Any) -> bool:
-    """Whether x may be written over by an in-place op: a writable C-contiguous float32/float64 array."""
-    return isinstance(x, np.ndarray) and x.dtype in FLOATS and x.flags.c_contiguous and x.flags.writeable
+    """Whether x may be written over by an in-place kernel: writable_float, and C-contiguous."""
+    return writable_float(np, x) and x.flags.c_contiguous
 
 
 def unary_(name: str, x: Any, p: float = 0.0) -> np.ndarray | None:

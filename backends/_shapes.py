@@ -126,6 +126,14 @@ def floating(be: Any, x: Any) -> Any:
     return x if dtype is None or dtype.char in "fd" else be.astype(x, be.dtype)
 
 
+def writable_float(xp: Any, x: Any) -> bool:
+    """Whether an op may write its float result over x: a writeable float32/float64 array of `xp` in
+    native byte order (cupy arrays have no writeable flag: they always are)."""
+    if not (isinstance(x, xp.ndarray) and x.dtype.char in "fd" and x.dtype.isnative):
+        return False
+    return getattr(x.flags, "writeable", True)
+
+
 def floatings(be: Any, *arrays: Any) -> tuple[Any, ...]:
     """`floating` over several operands in one call: the fused ops' hot path, where a tiny net pays per
     Python call (returned as they are when none needs converting, by floating's own rule)."""

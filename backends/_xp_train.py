@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from backends._base import bce_epsilon
+from backends._shapes import writable_float
 from backends._train_checks import prepare_update
 
 Array = Any
@@ -87,12 +88,6 @@ def categorical_cross_entropy(xp: Any, AL: Array, Y: Array, dtype: Any) -> Array
     xp.log(terms, out=terms)
     terms *= Y
     return -(xp.sum(terms) / AL.shape[-1])
-
-
-def writable_float(xp: Any, out: Array) -> bool:
-    """Whether an elementwise op may write its float result over `out`: a writeable float array of xp."""
-    # cupy arrays have no writeable flag: they always are
-    return isinstance(out, xp.ndarray) and out.dtype.char in "fd" and getattr(out.flags, "writeable", True)
 
 
 def spendable(xp: Any, out: Array, *reads: Array) -> bool:

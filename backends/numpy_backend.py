@@ -23,6 +23,7 @@ from backends._shapes import (
     floating,
     floatings,
     matmul_shape,
+    writable_float,
 )
 
 
@@ -257,7 +258,7 @@ class NumpyBackend(Backend):
     from backends import _xp_train
 
     def activation_forward_(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
-        if activation == "relu" and self._xp_train.writable_float(self.xp, Z):
+        if activation == "relu" and writable_float(self.xp, Z):
             return self.xp.maximum(Z, 0, out=Z)
         return self.activation_forward(Z, activation, slope)
 

@@ -65,6 +65,7 @@ def test_numpy_writes_over_the_spent_array_and_nowhere_else(repeat):
         pytest.param(lambda a: a[:, ::2], id="strided view"),
         pytest.param(lambda a: np.broadcast_to(a[:1], a.shape), id="read-only broadcast"),
         pytest.param(lambda a: a.astype(np.int64), id="int array"),
+        pytest.param(lambda a: a.astype(a.dtype.newbyteorder()), id="non-native byte order"),
     ],
 )
 def test_numpy_falls_back_to_a_new_array_when_the_input_cannot_be_spent(make):
