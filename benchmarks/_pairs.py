@@ -27,19 +27,24 @@ def timed(fn: Callable[[], Any]) -> float:
 class Pairs:
     """Alternate calls[a] and calls[b] (neither always first); `one()` runs and times one pair."""
 
-    def __init__(self, calls: dict[str, Callable[[], Any]], pause_s: float = PAUSE_S) -> None:
+    def __init__(
+        self, calls: dict[str, Callable[[], Any]], pause_s: float = PAUSE_S, warm_up: bool = True
+    ) -> None:
+        """pause_s=0, warm_up=False: the calls back to back, each timed once (calls that share one
+        thread pool, which then never idles between them)."""
         assert len(calls) == 2, "a pair is two calls"
         self.calls, self.pause_s = calls, pause_s
         self.times: dict[str, list[float]] = {name: [] for name in calls}
         for fn in calls.values():
             fn()  # the first call may compile (numba) or fill caches: not the call to size by
-        self.warm = {name: timed(fn) < FAST_S for name, fn in calls.items()}
+        self.warm = {name: warm_up and timed(fn) < FAST_S for name, fn in calls.items()}
 
     def one(self) -> None:
         """Both calls once, each after the pause (and a warm-up call when it is fast)."""
         names = list(self.calls)
         for name in names if len(self.times[names[0]]) % 2 else names[::-1]:
-            time.sleep(self.pause_s)
+            if self.pause_s:
+                time.sleep(self.pause_s)
             if self.warm[name]:
                 self.calls[name]()
             self.times[name].append(timed(self.calls[name]))

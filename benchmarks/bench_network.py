@@ -8,8 +8,6 @@ the lean NumPy step and no slower than PyTorch CPU.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -25,6 +23,7 @@ from benchmarks._common import (
     sized_params,
     synced,
 )
+from benchmarks._pairs import Pairs
 from benchmarks._threads import bench_threads
 
 NETS = pick(  # (layer_dims, m)
@@ -154,17 +153,11 @@ def test_step_paired(benchmark, net, dtype):
         "numpy": lambda: model.step(X, Y, LEARNING_RATE),
         "numpy-lean": lambda: ref.lean_step(params, Xh, Yh, LEARNING_RATE),
     }
-    times: dict[str, list[float]] = {name: [] for name in steps}
-
-    def pair() -> None:
-        order = list(steps) if len(times["numpy"]) % 2 else list(steps)[::-1]  # neither always goes first
-        for name in order:
-            start = time.perf_counter()
-            steps[name]()
-            times[name].append(time.perf_counter() - start)
+    pairs = Pairs(steps, pause_s=0, warm_up=False)  # back to back: both steps run on the same BLAS threads
+    times = pairs.times
 
     _label(benchmark, "step-pair", "numpy", dtype, net)
-    measure(benchmark, pair)
+    measure(benchmark, pairs.one)
     ratios = [
         a / b for a, b in zip(times["numpy"][2:], times["numpy-lean"][2:], strict=True)
     ]  # warm-up dropped

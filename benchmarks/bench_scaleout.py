@@ -29,6 +29,7 @@ import numpy as np
 import pytest
 
 from benchmarks._common import label, measure, pick, selected_backends
+from benchmarks._pairs import Pairs
 
 DIMS = [784, 256, 128, 1]
 SIZES = pick([100_000], [100_000, 1_000_000])
@@ -147,16 +148,11 @@ def test_dask_vs_numpy_paired(benchmark, data, mode, request):
     net, Xb, Yb = _dask_inputs(mode, m, 2, X, Y, cluster, on_disk)
     ref = _network("numpy")
     steps = {"dask": _step(net, Xb, Yb), "numpy": _step(ref, *ref.inputs(X, Y))}
-    times: dict[str, list[float]] = {name: [] for name in steps}
-
-    def pair() -> None:
-        for name in list(steps)[:: 1 if len(times["dask"]) % 2 else -1]:  # neither always goes first
-            start = time.perf_counter()
-            steps[name]()
-            times[name].append(time.perf_counter() - start)
+    pairs = Pairs(steps, pause_s=0, warm_up=False)  # back to back, as the targets were set
+    times = pairs.times
 
     _label(benchmark, f"dask-{mode}-2-vs-numpy", m, scheduler=mode, chunks=2, paired=True)
-    measure(benchmark, pair)
+    measure(benchmark, pairs.one)
     ratios = [a / b for a, b in zip(times["dask"][1:], times["numpy"][1:], strict=True)]  # warm-up dropped
     target = 1.1 if mode == "threads" else 1.5
     benchmark.extra_info.update(

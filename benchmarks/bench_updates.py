@@ -9,8 +9,6 @@ cannot bias.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -25,6 +23,7 @@ from benchmarks._common import (
     selected_backends,
     synced,
 )
+from benchmarks._pairs import Pairs
 
 SIZES = [100_000, 1_000_000]
 OPS = ("momentum_update_", "rmsprop_update_", "adam_update_")
@@ -82,14 +81,8 @@ def test_update_paired(benchmark, name, dtype, n, op):
     """Fused and composed alternated call by call (neither always first): composed / fused medians."""
     be = load_backend(name, dtype)
     paths = {"fused": _update(be, op, n, dtype, False), "composed": _update(be, op, n, dtype, True)}
-    times: dict[str, list[float]] = {path: [] for path in paths}
-
-    def pair() -> None:
-        order = list(paths) if len(times["fused"]) % 2 else list(paths)[::-1]
-        for path in order:
-            start = time.perf_counter()
-            paths[path]()
-            times[path].append(time.perf_counter() - start)
+    pairs = Pairs(paths, pause_s=0, warm_up=False)  # back to back: one backend, one thread pool
+    times = pairs.times
 
     label(
         benchmark,
@@ -100,7 +93,7 @@ def test_update_paired(benchmark, name, dtype, n, op):
         size=f"{n:,} elements",
         n=n,
     )
-    measure(benchmark, pair)
+    measure(benchmark, pairs.one)
     medians = {path: float(np.median(t[2:])) for path, t in times.items()}  # warm-up calls dropped
     benchmark.extra_info.update(
         fused_median=medians["fused"],
