@@ -85,6 +85,15 @@ class ArrayOps(abc.ABC):
         """What the backend knows about its memory (device, pool sizes); CPU backends say little."""
         return {"device": "cpu"}
 
+    def recycle(self, *arrays: Array) -> None:  # noqa: B027 - a no-op where memory is not reused
+        """The caller will never read `arrays` again (nor anyone else): the backend may write later
+        outputs of the same shape and dtype into them. Training steps recycle their own temporaries;
+        numpy and numba reuse big ones for matmul outputs (backends/_workspace.py), the others ignore
+        this (cupy's memory pool already reuses device memory; dask's arrays are immutable)."""
+
+    def free_workspace(self) -> None:  # noqa: B027 - nothing kept where recycle is a no-op
+        """Drop the memory kept by `recycle` (`fit` calls this when it ends)."""
+
     # -- matmul ---------------------------------------------------------------------------------
     @abc.abstractmethod
     def matmul(self, a: Array, b: Array) -> Array:

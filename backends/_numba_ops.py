@@ -221,14 +221,17 @@ def matrix(x: np.ndarray, dt: np.dtype) -> tuple[np.ndarray, int, int]:
     return flat(as_c(x, dt)), x.shape[1], 1
 
 
-def gemm(a: Any, b: Any, bias: Any = None, alpha: float = 1.0) -> np.ndarray:
-    """alpha * (a @ b) + bias for 2-D a, b; bias is a column (n, 1) or a scalar."""
+def gemm(a: Any, b: Any, bias: Any = None, alpha: float = 1.0, out: Any = None) -> np.ndarray:
+    """alpha * (a @ b) + bias for 2-D a, b; bias is a column (n, 1) or a scalar. out: a C-contiguous
+    array to write into, used only when it has the result's shape and dtype (a recycled one)."""
     a, b = np.asarray(a), np.asarray(b)
     check_matmul(a.shape, b.shape)
     dt = float_dtype(a, b) if bias is None else float_dtype(a, b, bias)
     (fa, sai, sak), (fb, sbk, sbj) = matrix(a, dt), matrix(b, dt)
     bias = np.zeros(1, dt) if bias is None else as_c(bias, dt)
-    c = np.empty((a.shape[0], b.shape[1]), dt)
+    shape = (a.shape[0], b.shape[1])
+    fits = out is not None and out.shape == shape and out.dtype == dt and out.flags.c_contiguous
+    c = out if fits else np.empty(shape, dt)
     if c.size:
         sbias = 1 if bias.size > 1 else 0
         call(mm.gemm, fa, sai, sak, fb, sbk, sbj, a.shape[1], flat(bias), sbias, dt.type(alpha), c)

@@ -38,9 +38,10 @@ from backends._shapes import (
     check_update,
     floating,
 )
+from backends._workspace import Recycling
 
 
-class NumbaBackend(HostStorage):
+class NumbaBackend(Recycling, HostStorage):
     """Compiled loops over numpy storage: one @njit kernel per op, prange above ~32k elements."""
 
     name = "numba"
@@ -201,7 +202,8 @@ class NumbaBackend(HostStorage):
         n = np.shape(W)[0] if np.ndim(W) == 2 else -1
         if np.shape(b) not in ((n, 1), (1, 1), (1,), ()):
             return super().linear_forward(W, A, b)  # an unusual bias shape: broadcast add
-        return ops.gemm(self._float(W), self._float(A), self._float(b))
+        W, A = self._float(W), self._float(A)
+        return ops.gemm(W, A, self._float(b), out=self._spare_product(np.asarray(W), np.asarray(A)))
 
     def linear_backward(
         self, dZ: Array, A_prev: Array, W: Array, need_dA_prev: bool = True, lambd: float = 0.0
@@ -214,7 +216,8 @@ class NumbaBackend(HostStorage):
         if lambd:
             dW = self.add(dW, self.multiply(W, self.full((), lambd * inv_m)))
         db = ops.row_sums(dZ, inv_m)
-        dA_prev = ops.gemm(np.asarray(W).T, dZ) if need_dA_prev else None
+        W_T = np.asarray(W).T
+        dA_prev = ops.gemm(W_T, dZ, out=self._spare_product(W_T, np.asarray(dZ))) if need_dA_prev else None
         return dA_prev, dW, db
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:

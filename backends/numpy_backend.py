@@ -25,9 +25,10 @@ from backends._shapes import (
     matmul_shape,
     writable_float,
 )
+from backends._workspace import Recycling
 
 
-class NumpyBackend(Backend):
+class NumpyBackend(Recycling, Backend):
     """Vectorized CPU: every op is one NumPy call (BLAS for matmul)."""
 
     name = "numpy"
@@ -60,9 +61,15 @@ class NumpyBackend(Backend):
         return make(shape, *fill, dtype=self._dt(dtype))
 
     def _linear(self, W: Array, A: Array, b: Array) -> Array:
-        Z = self.xp.matmul(W, A)
+        Z = self._matmul_into(W, A)
         Z += b  # in place into the matmul's output: no second (n, m) temporary
         return Z
+
+    def _matmul_into(self, a: Array, b: Array) -> Array:
+        """a @ b for 2-D a, b, written into a recycled array when the workspace has one."""
+        ws = self._workspace
+        out = None if ws is None or not ws.nbytes else self._spare_product(a, b)  # tiny nets: no lookup
+        return self.xp.matmul(a, b) if out is None else self.xp.matmul(a, b, out=out)
 
     # -- creation and transfer ------------------------------------------------------------------
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
@@ -216,7 +223,7 @@ class NumpyBackend(Backend):
             dW += (lambd * inv_m) * W
         db = dZ.sum(axis=1, keepdims=True)
         db *= inv_m
-        return (W.T @ dZ if need_dA_prev else None), dW, db
+        return (self._matmul_into(W.T, dZ) if need_dA_prev else None), dW, db
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
         """dA's bits kept where Z > 0, zeroed elsewhere: exactly 0 there even for an inf or nan dA (which

@@ -24,6 +24,7 @@ CATEGORY = {
     ),
     **dict.fromkeys(("asarray", "to_numpy", "item", "synchronize", "materialize"), "sync/transfer"),
     **dict.fromkeys(("zeros", "ones", "full", "empty", "copy", "astype", "memory_info"), "other"),
+    **dict.fromkeys(("recycle", "free_workspace"), "other"),
     **dict.fromkeys(("broadcast_to", "reshape", "transpose", "take", "dropout_mask"), "other"),
     **dict.fromkeys(("activation_forward_", "activation_backward_"), "elementwise"),  # in place, not updates
 }

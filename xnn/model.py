@@ -131,11 +131,13 @@ def backward(
     slope: float = 0.01,
     lambd: float = 0.0,
     masks: Sequence[Array | None] | None = None,
+    spent: list[Array] | None = None,
 ) -> dict:
     """{"dW1": (n1, n_x), "db1": (n1, 1), ...}; dA is never computed for the input layer.
 
     lambd adds (lambd / m) W[l] to dW[l] (inside linear_backward); masks are forward's dropout masks,
-    applied to dA[l] so that dropped units get no gradient.
+    applied to dA[l] so that dropped units get no gradient. spent: a list that receives this pass's
+    own dZ and dA arrays once read for the last time (for `be.recycle`).
     """
     L = len(caches)
     keys = grad_keys(L)
@@ -144,13 +146,27 @@ def backward(
     for layer in range(L, 0, -1):
         A_prev, W, _ = caches[layer - 1]
         dA_prev, dW, db = be.linear_backward(dZ, A_prev, W, layer > 1, lambd)
+        if spent is not None:
+            spent.append(dZ)  # this pass's own array, read for the last time
         grads[keys[layer - 1][0]], grads[keys[layer - 1][1]] = dW, db
         if layer > 1:
             if masks and masks[layer - 2] is not None:
                 dA_prev = be.multiply(dA_prev, masks[layer - 2])
             # dA_prev is this pass's own array: the derivative may be written over it
             dZ = be.activation_backward_(dA_prev, caches[layer - 2][2], activations[layer - 2], slope)
+            if spent is not None and dZ is not dA_prev:
+                spent.append(dA_prev)
     return grads
+
+
+def recycle(be: Backend, AL: Array, caches: list[Cache], spent: list[Array]) -> None:
+    """Hand a step's own arrays back to the backend once it is done with them: backward's `spent`,
+    forward's every Z (or A in its place), every A but X, and AL. Only for callers that never give
+    the caches away (a training step): the backend may write later outputs into them."""
+    done = [AL, *spent, caches[0][2]]  # caches[0][0] is X: the caller's, never recycled
+    for A_prev, _, Z in caches[1:]:
+        done.extend((A_prev, Z))
+    be.recycle(*done)
 
 
 def update_parameters(be: Backend, params: dict, grads: dict, learning_rate: float) -> dict:

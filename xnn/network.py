@@ -210,9 +210,11 @@ class Network(Inference):
         masks = None if self._dropout is None else self._dropout.masks(be, X.shape[1])
         AL, caches = model.forward(be, self._params, X, acts, self.slope, masks)
         cost = model.compute_cost(be, AL, Y, self.loss, self._params, lambd) if compute_cost else None
-        grads = model.backward(be, AL, Y, caches, acts, self.loss, self.slope, lambd, masks)
+        spent: list[Any] = []
+        grads = model.backward(be, AL, Y, caches, acts, self.loss, self.slope, lambd, masks, spent)
         params = self.optimizer.update(be, self._params, grads, learning_rate)
         self._params, cost = self._materialize(params, cost)
+        model.recycle(be, AL, caches, spent)  # the next step's Z and dA may be written into them
         return cost
 
     def _materialize(self, params: dict, cost: Any) -> tuple[dict, Any]:

@@ -107,6 +107,8 @@ def fit(
     except TrainingDivergedError:
         net.optimizer.reset()  # its moments may hold the diverged steps' gradients
         raise
+    finally:
+        net.be.free_workspace()  # the steps' recycled temporaries go back to the allocator
     costs = monitor.history.cost  # every epoch's metrics to the host in one sync
     net.history["cost"] += costs
     net.history["learning_rate"] += rates
