@@ -172,8 +172,19 @@ class DaskArrayOps(ArrayOps):
         x = self._float(x)
         return x.map_blocks(layout.under_errstate(func), dtype=x.dtype, meta=x._meta)
 
+    def _floats(self, a: Any, b: Any) -> tuple[da.Array, da.Array]:
+        """Both operands as float dask arrays; a Python scalar takes the other operand's dtype, as
+        NumPy's weak scalars do (float32 + 0.5 stays float32; np.asarray(0.5) alone is float64)."""
+        if isinstance(a, (bool, int, float)) and not isinstance(b, (bool, int, float)):
+            b = self._float(b)
+            return self._lazy(np.asarray(a, b.dtype)), b
+        if isinstance(b, (bool, int, float)) and not isinstance(a, (bool, int, float)):
+            a = self._float(a)
+            return a, self._lazy(np.asarray(b, a.dtype))
+        return self._float(a), self._float(b)
+
     def _binary(self, func: Any, a: Array, b: Array, name: str, dtype: Any = None) -> Array:
-        a, b = self._float(a), self._float(b)
+        a, b = self._floats(a, b)
         broadcast_shape(name, a.shape, b.shape)
         return elemwise(layout.under_errstate(func), a, b, dtype=dtype or np.result_type(a.dtype, b.dtype))
 
@@ -220,7 +231,7 @@ class DaskArrayOps(ArrayOps):
         return self._binary(np.greater, a, b, "greater", dtype=np.bool_)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        cond, a, b = self._lazy(cond), self._float(a), self._float(b)
+        cond, (a, b) = self._lazy(cond), self._floats(a, b)
         broadcast_shape("where", cond.shape, a.shape, b.shape)
         return da.where(cond, a, b)
 

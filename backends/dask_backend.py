@@ -64,7 +64,8 @@ class DaskBackend(DaskUpdates, DaskArrayOps, Backend):
 
     # -- fused neural-network ops: one task per chunk on the inner backend ----------------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
-        W, A, b = self._float(W), self._float(A), self._float(b)
+        W, A = self._float(W), self._float(A)
+        b = self._floats(W, b)[1]  # a Python scalar bias takes W's dtype, as in NumPy
         if not _all_2d(W, A, b) or W.shape[1] != A.shape[0]:
             return super().linear_forward(W, A, b)
         return nn.linear_forward(self.inner, W, A, b)

@@ -64,10 +64,10 @@ class PythonBackend(HostStorage):
         return self._out([f(v) for v in x.ravel().tolist()], x.shape, x.dtype)
 
     def _binary(self, op: str, f: Callable[[float, float], Any], a: Array, b: Array) -> Array:
-        a, b = self._float(a), self._float(b)
-        shape = broadcast_shape(op, a.shape, b.shape)
-        av, bv = a.ravel().tolist(), b.ravel().tolist()
-        ia, ib = offsets(shape, a.shape), offsets(shape, b.shape)
+        a, b = self._float(a), self._float(b)  # a Python scalar stays one: NumPy's weak scalar
+        shape = broadcast_shape(op, np.shape(a), np.shape(b))
+        av, bv = np.ravel(a).tolist(), np.ravel(b).tolist()
+        ia, ib = offsets(shape, np.shape(a)), offsets(shape, np.shape(b))
         values = [f(av[i], bv[j]) for i, j in zip(ia, ib, strict=True)]
         return self._out(values, shape, np.result_type(a, b))
 
@@ -143,10 +143,10 @@ class PythonBackend(HostStorage):
         return self._out([av[i] > bv[j] for i, j in pairs], shape, bool)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        a, b = self._float(a), self._float(b)
-        shape = broadcast_shape("where", cond.shape, a.shape, b.shape)
-        cv, av, bv = (x.ravel().tolist() for x in (cond, a, b))
-        index = zip(*(offsets(shape, x.shape) for x in (cond, a, b)), strict=True)
+        a, b = self._float(a), self._float(b)  # Python scalars stay weak, as in NumPy
+        shape = broadcast_shape("where", np.shape(cond), np.shape(a), np.shape(b))
+        cv, av, bv = (np.ravel(x).tolist() for x in (cond, a, b))
+        index = zip(*(offsets(shape, np.shape(x)) for x in (cond, a, b)), strict=True)
         values = [av[i] if cv[c] else bv[j] for c, i, j in index]
         return self._out(values, shape, np.result_type(a, b))
 

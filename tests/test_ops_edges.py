@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 from helpers import MUTABLE_STORAGE, assert_close, cast, host, ld_derivative, ld_sigmoid
 
-import backends
 from backends._base import ACTIVATIONS
 
 # numpy itself warns on inf - inf and the like; the values are what is checked here
@@ -250,9 +249,29 @@ def test_exp_is_right_up_to_the_real_overflow_limit(be):
     assert_close(be, be.exp(be.asarray(x)), quiet(np.exp, x))
 
 
-@pytest.mark.parametrize("name", ["numpy", "numba"])
-def test_linear_forward_takes_a_python_scalar_bias(name):
+def test_linear_forward_takes_a_python_scalar_bias(be):
     """A scalar bias broadcasts like b (n, 1) does; the fused op's float check must let it through."""
-    be = backends.get_backend(name, "float64")
-    W, A = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    W, A = cast(be, np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4))
     assert_close(be, be.linear_forward(be.asarray(W), be.asarray(A), 0.5), W @ A + 0.5)
+
+
+@pytest.mark.parametrize("op", ["add", "subtract", "multiply", "divide", "maximum", "minimum", "power"])
+def test_binary_ops_take_a_python_scalar_on_either_side(be, op):
+    """As in NumPy: the scalar broadcasts, and the array's float dtype wins (no float64 promotion)."""
+    (x,) = cast(be, np.array([[1.0, -2.0, 3.5], [0.25, 4.0, -0.5]]))
+    for args in ((x, 1.5), (1.5, x)):
+        expected = quiet(getattr(np, op), *args)
+        got = getattr(be, op)(*(be.asarray(a) if isinstance(a, np.ndarray) else a for a in args))
+        assert host(be, got).dtype == expected.dtype
+        assert_close(be, got, expected)
+
+
+def test_where_takes_python_scalars_for_either_branch(be):
+    (x,) = cast(be, np.array([[1.0, -2.0, 3.5], [0.25, -4.0, 0.0]]))
+    cond = x > 0
+    for a, b in ((x, 0.0), (0.5, x), (0.5, -1.0)):
+        expected = np.where(cond, a, b)  # as NumPy: float64 when both branches are Python floats
+        got = be.where(
+            be.asarray(cond, dtype=bool), *(be.asarray(v) if isinstance(v, np.ndarray) else v for v in (a, b))
+        )
+        assert_close(be, got, expected)
