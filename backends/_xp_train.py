@@ -102,6 +102,26 @@ def spendable(xp: Any, out: Array, *reads: Array) -> bool:
 
 
 RELU_BLOCK = 1 << 19  # elements per block of relu_backward_inplace (7.0 ms vs 8.3 at 1 << 17 on 256 x 60000)
+RELU_FORWARD_BLOCK = 1 << 16  # relu_inplace: 3.9 ms on 256 x 60000 float32 (1 << 13: 5.7, 1 << 19: 3.9)
+_ZEROS: dict[Any, np.ndarray] = {}
+
+
+def relu_inplace(xp: Any, Z: Array) -> Array:
+    """max(Z, 0) written over Z (writable_float). NumPy's maximum against a scalar runs a loop 4x
+    slower than against a contiguous array (25 vs 6 us per 64 Ki float32 elements, NumPy 2.4 on
+    AVX-512), so a big C-contiguous Z on numpy is taken in blocks against a read-only zeros block:
+    the same ufunc, the same NaN propagation, the same result."""
+    if xp is not np or Z.size <= RELU_FORWARD_BLOCK or not Z.flags.c_contiguous:
+        return xp.maximum(Z, 0, out=Z)
+    zeros = _ZEROS.get(Z.dtype)
+    if zeros is None:
+        zeros = _ZEROS[Z.dtype] = np.zeros(RELU_FORWARD_BLOCK, Z.dtype)
+        zeros.flags.writeable = False
+    flat = Z.reshape(-1)
+    for start in range(0, flat.size, RELU_FORWARD_BLOCK):
+        part = flat[start : start + RELU_FORWARD_BLOCK]
+        np.maximum(part, zeros[: part.size], out=part)
+    return Z
 
 
 def relu_backward_inplace(xp: Any, dA: Array, Z: Array) -> Array:

@@ -266,7 +266,7 @@ class NumpyBackend(Recycling, Backend):
 
     def activation_forward_(self, Z: Array, activation: str, slope: float = 0.01) -> Array:
         if activation == "relu" and writable_float(self.xp, Z):
-            return self.xp.maximum(Z, 0, out=Z)
+            return self._xp_train.relu_inplace(self.xp, Z)
         return self.activation_forward(Z, activation, slope)
 
     def activation_backward_(self, dA: Array, Z: Array, activation: str, slope: float = 0.01) -> Array:

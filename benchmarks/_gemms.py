@@ -53,11 +53,16 @@ def step_operands(layer_dims: Sequence[int], X: np.ndarray, seed: int = 2) -> li
 
 
 def step_gemms(layer_dims: Sequence[int], X: np.ndarray, seed: int = 2) -> Callable[[], Any]:
-    """A zero-argument call doing the step's products with plain NumPy `@`; X (n_x, m) is A0."""
+    """A zero-argument call doing the step's products with plain NumPy matmul; X (n_x, m) is A0.
+
+    Each product writes into an output allocated once, as the numpy step's matmuls write into the
+    memory it recycles between steps: the floor is the products' arithmetic, not page faults.
+    """
     operands = step_operands(layer_dims, X, seed)
+    outputs = [np.empty((a.shape[0], b.shape[1]), np.result_type(a, b)) for a, b in operands]
 
     def products() -> None:
-        for a, b in operands:
-            a @ b
+        for (a, b), out in zip(operands, outputs, strict=True):
+            np.matmul(a, b, out=out)
 
     return products
