@@ -60,6 +60,9 @@ def to_device_chunk(x: Any, inner: Any) -> Any:
     return inner.get().asarray(x, dtype=x.dtype)
 
 
+WEAK = (bool, int, float)  # Python scalars: NumPy casts them to the other operand's dtype
+
+
 class DaskArrayOps(ArrayOps):
     """ArrayOps on dask arrays; the subclass sets chunk, scheduler, inner and on_device."""
 
@@ -175,10 +178,10 @@ class DaskArrayOps(ArrayOps):
     def _floats(self, a: Any, b: Any) -> tuple[da.Array, da.Array]:
         """Both operands as float dask arrays; a Python scalar takes the other operand's dtype, as
         NumPy's weak scalars do (float32 + 0.5 stays float32; np.asarray(0.5) alone is float64)."""
-        if isinstance(a, (bool, int, float)) and not isinstance(b, (bool, int, float)):
+        if type(a) in WEAK and type(b) not in WEAK:  # np.float64 is a float subclass, and not weak
             b = self._float(b)
             return self._lazy(np.asarray(a, b.dtype)), b
-        if isinstance(b, (bool, int, float)) and not isinstance(a, (bool, int, float)):
+        if type(b) in WEAK and type(a) not in WEAK:
             a = self._float(a)
             return a, self._lazy(np.asarray(b, a.dtype))
         return self._float(a), self._float(b)

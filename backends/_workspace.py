@@ -20,9 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from backends._array_ops import Array
+
 MIN_BYTES = 1 << 20  # smaller arrays come from the allocator's heap, already mapped: nothing to gain
 PER_SHAPE = 2  # one step needs at most two (n, m) outputs of one shape at once (Z and dA_prev)
-MAX_BYTES = 1 << 31
+MAX_BYTES = 1 << 30
 
 
 class Workspace:
@@ -91,11 +93,11 @@ def reusable(a: Any) -> bool:
 
 
 class Recycling:
-    """Mixin for backends on numpy storage: `recycle` feeds a Workspace, matmuls write into its arrays."""
+    """Mixin for backends on numpy storage: `recycle` feeds a Workspace, their matmuls write into it."""
 
     _workspace: Workspace | None = None
 
-    def recycle(self, *arrays: Any) -> None:
+    def recycle(self, *arrays: Array) -> None:
         if self._workspace is None:
             self._workspace = Workspace()
         self._workspace.give(arrays)
@@ -103,6 +105,12 @@ class Recycling:
     def free_workspace(self) -> None:
         if self._workspace is not None:
             self._workspace.free()
+
+    def _matmul_into(self, a: Array, b: Array) -> Array:
+        """a @ b by `self.xp` for 2-D a, b, written into a recycled array when the workspace has one."""
+        ws = self._workspace
+        out = None if ws is None or not ws.nbytes else self._spare_product(a, b)  # tiny nets: no lookup
+        return self.xp.matmul(a, b) if out is None else self.xp.matmul(a, b, out=out)
 
     def _spare_product(self, a: Any, b: Any) -> np.ndarray | None:
         """A recycled array to write a @ b into (2-D a, b, checked), or None: allocate as usual."""

@@ -133,6 +133,9 @@ class CupyBackend(NumpyBackend):
             "pool_total_bytes": int(pool.total_bytes()),
         }
 
+    def recycle(self, *arrays: Array) -> None:
+        """A no-op: cupy's memory pool already hands freed device memory to the next allocation."""
+
     # -- activations: one fused kernel each (relu forward is cupy.maximum, already one pass) ------
     def sigmoid(self, Z: Array) -> Array:
         """1 / (1 + exp(-Z)) via exp(-|Z|), one kernel. Z: (n, m) -> (n, m)."""

@@ -65,12 +65,6 @@ class NumpyBackend(Recycling, Backend):
         Z += b  # in place into the matmul's output: no second (n, m) temporary
         return Z
 
-    def _matmul_into(self, a: Array, b: Array) -> Array:
-        """a @ b for 2-D a, b, written into a recycled array when the workspace has one."""
-        ws = self._workspace
-        out = None if ws is None or not ws.nbytes else self._spare_product(a, b)  # tiny nets: no lookup
-        return self.xp.matmul(a, b) if out is None else self.xp.matmul(a, b, out=out)
-
     # -- creation and transfer ------------------------------------------------------------------
     def asarray(self, data: Any, dtype: DTypeLike = None) -> Array:
         return self.xp.asarray(data, dtype=self._dt(dtype))
@@ -214,9 +208,8 @@ class NumpyBackend(Recycling, Backend):
         """(dA_prev, dW, db); the 1/m folded into in-place scaling, no dA_prev when not needed."""
         dZ, A_prev, W = self._floats(dZ, A_prev, W)
         inv_m = 1.0 / dZ.shape[1]
-        # float32: dZ @ A_prev.T as the same GEMM turned over, which OpenBLAS runs 0.98-1.48x as fast on
-        # an idle 2-core machine and 1.3-3.6x when another process shares the cores (measured paired);
-        # float64 keeps the plain form: turned over it was 0.72-1.03x as fast on the idle machine
+        # float32: the same GEMM turned over, 0.98-1.48x as fast with OpenBLAS on an idle 2-core machine,
+        # 1.3-3.6x with a competing process (paired); float64 keeps the plain form (0.72-1.03x turned)
         dW = (A_prev @ dZ.T).T if dZ.dtype == np.float32 else dZ @ A_prev.T
         dW *= inv_m
         if lambd:

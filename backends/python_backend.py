@@ -63,13 +63,15 @@ class PythonBackend(HostStorage):
         x = self._float(x)
         return self._out([f(v) for v in x.ravel().tolist()], x.shape, x.dtype)
 
-    def _binary(self, op: str, f: Callable[[float, float], Any], a: Array, b: Array) -> Array:
+    def _binary(
+        self, op: str, f: Callable[[float, float], Any], a: Array, b: Array, dtype: Any = None
+    ) -> Array:
         a, b = self._float(a), self._float(b)  # a Python scalar stays one: NumPy's weak scalar
         shape = broadcast_shape(op, np.shape(a), np.shape(b))
         av, bv = np.ravel(a).tolist(), np.ravel(b).tolist()
         ia, ib = offsets(shape, np.shape(a)), offsets(shape, np.shape(b))
         values = [f(av[i], bv[j]) for i, j in zip(ia, ib, strict=True)]
-        return self._out(values, shape, np.result_type(a, b))
+        return self._out(values, shape, np.result_type(a, b) if dtype is None else dtype)
 
     # -- creation and transfer ------------------------------------------------------------------
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
@@ -136,11 +138,7 @@ class PythonBackend(HostStorage):
         return self._binary("power", scalar.power, a, b)
 
     def greater(self, a: Array, b: Array) -> Array:
-        a, b = self._float(a), self._float(b)
-        shape = broadcast_shape("greater", a.shape, b.shape)
-        av, bv = a.ravel().tolist(), b.ravel().tolist()
-        pairs = zip(offsets(shape, a.shape), offsets(shape, b.shape), strict=True)
-        return self._out([av[i] > bv[j] for i, j in pairs], shape, bool)
+        return self._binary("greater", lambda x, y: x > y, a, b, bool)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
         a, b = self._float(a), self._float(b)  # Python scalars stay weak, as in NumPy

@@ -255,7 +255,9 @@ def test_linear_forward_takes_a_python_scalar_bias(be):
     assert_close(be, be.linear_forward(be.asarray(W), be.asarray(A), 0.5), W @ A + 0.5)
 
 
-@pytest.mark.parametrize("op", ["add", "subtract", "multiply", "divide", "maximum", "minimum", "power"])
+@pytest.mark.parametrize(
+    "op", ["add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "greater"]
+)
 def test_binary_ops_take_a_python_scalar_on_either_side(be, op):
     """As in NumPy: the scalar broadcasts, and the array's float dtype wins (no float64 promotion)."""
     (x,) = cast(be, np.array([[1.0, -2.0, 3.5], [0.25, 4.0, -0.5]]))
@@ -266,6 +268,15 @@ def test_binary_ops_take_a_python_scalar_on_either_side(be, op):
         assert_close(be, got, expected)
 
 
+def test_a_numpy_scalar_operand_is_not_weak(be):
+    """np.float64(1.5) is a float subclass but, unlike 1.5, promotes float32 to float64 (NumPy 2)."""
+    (x,) = cast(be, np.array([[1.0, -2.0, 3.5]]))
+    expected = np.add(x, np.float64(1.5))
+    got = be.add(be.asarray(x), np.float64(1.5))
+    assert host(be, got).dtype == expected.dtype
+    assert_close(be, got, expected)
+
+
 def test_where_takes_python_scalars_for_either_branch(be):
     (x,) = cast(be, np.array([[1.0, -2.0, 3.5], [0.25, -4.0, 0.0]]))
     cond = x > 0
@@ -274,4 +285,5 @@ def test_where_takes_python_scalars_for_either_branch(be):
         got = be.where(
             be.asarray(cond, dtype=bool), *(be.asarray(v) if isinstance(v, np.ndarray) else v for v in (a, b))
         )
+        assert host(be, got).dtype == expected.dtype
         assert_close(be, got, expected)

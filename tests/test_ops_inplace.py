@@ -46,14 +46,15 @@ def test_relu_backward_in_place_is_exactly_zero_where_z_is_not_positive(be, repe
     assert_close(be, got, want, ulps=0)
 
 
-# relu forward in place: one call (6 elements), one block exactly, and just over two blocks
-FORWARD_SIZES = [1, _xp_train.RELU_FORWARD_BLOCK // 6, (2 * _xp_train.RELU_FORWARD_BLOCK) // 6 + 7]
+# relu forward in place: one call, one block exactly, one element more, and just over two blocks
+BLOCK = _xp_train.RELU_FORWARD_BLOCK
+FORWARD_SIZES = [6, BLOCK, BLOCK + 1, 2 * BLOCK + 7]
 
 
-@pytest.mark.parametrize("repeat", FORWARD_SIZES)
-def test_relu_forward_in_place_is_numpy_maximum_at_every_size(be, repeat):
+@pytest.mark.parametrize("size", FORWARD_SIZES)
+def test_relu_forward_in_place_is_numpy_maximum_at_every_size(be, size):
     """inf, -inf, nan, -0.0 and both signs, tiled across relu_inplace's block boundaries."""
-    (Z,) = cast(be, np.tile([[np.inf, -np.inf, np.nan, -0.0, 2.5, -3.0]], repeat))
+    (Z,) = cast(be, np.resize([np.inf, -np.inf, np.nan, -0.0, 2.5, -3.0], (1, size)))
     want = np.maximum(Z, 0)
     assert_close(be, be.activation_forward_(be.asarray(Z), "relu"), want, ulps=0)  # -0.0 == 0.0
 

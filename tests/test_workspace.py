@@ -123,87 +123,114 @@ def _backend(name: str, dtype: str) -> backends.Backend:
         pytest.skip(f"backend {name} unavailable here: {e}")
 
 
-def _data(m: int, n_x: int = 6, n_y: int = 3, seed: int = 0):
+def _data(net: xnn.Network, m: int, seed: int = 0):
+    """X (n_x, m) and targets fitting the net's output: class labels for softmax, 0/1 otherwise."""
     rng = np.random.default_rng(seed)
-    return rng.standard_normal((n_x, m)), (rng.random((n_y, m)) > 0.5).astype(float)
+    X, n_y = rng.standard_normal((net.layer_dims[0], m)), net.layer_dims[-1]
+    if net.activations[-1] == "softmax":
+        return X, rng.integers(0, n_y, (1, m))
+    return X, (rng.random((n_y, m)) > 0.5).astype(float)
 
 
+M = BIG[1]
+# (net, m, optimizer). A wrongly recycled array shows only where a later output has its shape and
+# dtype: "relu" gives X Z1's shape; "square" gives W2, Adam's moments of W2, X, Z1, Z2 and dA one
+# shape (512, 512) float32 = 1 MiB
 NETS = {
-    "relu": {"layer_dims": [256, 256, 260, 3]},  # X has Z1's shape: recycling X would show
-    "tanh-dropout-l2": {"layer_dims": [6, 256, 256, 3], "hidden": "tanh", "keep_prob": 0.8, "lambd": 0.3},
-    "sigmoid-adam": {"layer_dims": [6, 256, 256, 3], "hidden": "sigmoid"},
+    "relu": ({"layer_dims": [256, 256, 260, 3]}, M, "gd"),
+    "square-adam": ({"layer_dims": [512, 512, 512, 3]}, 512, "adam"),
+    "tanh-dropout-l2": (
+        {"layer_dims": [6, 256, 256, 3], "hidden": "tanh", "keep_prob": 0.8, "lambd": 0.3},
+        M,
+        "gd",
+    ),
+    "sigmoid-momentum": ({"layer_dims": [6, 256, 256, 3], "hidden": "sigmoid"}, M, "momentum"),
+    "linear-mse": ({"layer_dims": [6, 256, 256, 3], "output": "linear", "loss": "mse"}, M, "gd"),
+    "softmax-cce": ({"layer_dims": [6, 256, 256, 3], "output": "softmax"}, M, "gd"),
 }
 
 
-def _train(name, dtype, net_kw, steps, optimizer="gd"):
+def _train(name, dtype, case, steps=4):
+    """The net of NETS[case] after `steps` steps (gd: net.step; other optimizers: fit), its costs."""
+    net_kw, m, optimizer = NETS[case]
     kw = dict(net_kw)
     net = xnn.Network(kw.pop("layer_dims"), seed=3, backend=name, dtype=dtype, **kw)
-    X, Y = net.inputs(*_data(BIG[1], n_x=net.layer_dims[0]))
-    costs = [net.step(X, Y, 0.05, compute_cost=True) for _ in range(steps)] if optimizer == "gd" else None
-    if optimizer != "gd":
-        net.fit(X, Y, learning_rate=0.01, iterations=steps, optimizer=optimizer, progress=False)
-    return net, costs
+    X, Y = net.inputs(*_data(net, m))
+    if optimizer == "gd":
+        return net, [net.step(X, Y, 0.05, compute_cost=True) for _ in range(steps)]
+    return net, net.fit(X, Y, learning_rate=1e-4, iterations=steps, optimizer=optimizer, progress=False)
+
+
+def _spy_takes(patch) -> list[bool]:
+    """Record, for every Workspace.take, whether it handed out a recycled array."""
+    taken, take = [], Workspace.take
+
+    def spy(self, shape, dt):
+        a = take(self, shape, dt)
+        taken.append(a is not None)
+        return a
+
+    patch.setattr(Workspace, "take", spy)
+    return taken
 
 
 @pytest.mark.parametrize("case", list(NETS))
 @pytest.mark.parametrize(("name", "dtype"), RECYCLING, ids=[f"{n}-{d}" for n, d in RECYCLING])
 def test_recycled_steps_are_bit_identical_to_fresh_memory(name, dtype, case, monkeypatch):
     be = _backend(name, dtype)
-    optimizer = "adam" if case.endswith("adam") else "gd"
-    reused = []
-    take = Workspace.take
-
-    def spy(self, shape, dt):
-        a = take(self, shape, dt)
-        reused.append(a is not None)
-        return a
-
+    be.free_workspace()
     with monkeypatch.context() as patch:
-        patch.setattr(Workspace, "take", spy)
-        recycled, recycled_costs = _train(name, dtype, NETS[case], 4, optimizer)
-    assert any(reused), "no matmul output was written into recycled memory"
+        taken = _spy_takes(patch)
+        recycled, recycled_costs = _train(name, dtype, case)
+    assert any(taken), "no matmul output was written into recycled memory"
+    be.free_workspace()
     with monkeypatch.context() as patch:
         patch.setattr(be, "recycle", lambda *arrays: None)
-        fresh, fresh_costs = _train(name, dtype, NETS[case], 4, optimizer)
+        taken = _spy_takes(patch)
+        fresh, fresh_costs = _train(name, dtype, case)
+    assert not any(taken), "the fresh run reused memory"
     assert recycled_costs == fresh_costs
     for key, value in fresh.parameters.items():
         np.testing.assert_array_equal(recycled.parameters[key], value, err_msg=key)
 
 
 @pytest.mark.parametrize(("name", "dtype"), RECYCLING, ids=[f"{n}-{d}" for n, d in RECYCLING])
-def test_caches_a_caller_holds_are_never_written_over(name, dtype):
-    """Only the training step recycles: forward's caches handed to a caller stay as they were."""
+def test_arrays_a_caller_holds_are_never_written_over(name, dtype):
+    """Only the training step recycles, and only its own arrays: forward's caches handed to a caller,
+    and X and Y (X shaped like Z1, so reusing it would show), stay as they were."""
     be = _backend(name, dtype)
-    net = xnn.Network([6, 256, 260, 3], seed=1, backend=name, dtype=dtype)
-    X, Y = net.inputs(*_data(BIG[1]))
+    net = xnn.Network([256, 256, 260, 3], seed=1, backend=name, dtype=dtype)
+    X, Y = net.inputs(*_data(net, M))
     AL, caches = model.forward(be, net.parameters, X, net.activations)
-    before = [be.to_numpy(a).copy() for a in (AL, *(c[2] for c in caches))]
+    held = (X, Y, AL, *(c[2] for c in caches))
+    before = [be.to_numpy(a).copy() for a in held]
     for _ in range(3):
         net.step(X, Y, 0.05)
-    for kept, was in zip((AL, *(c[2] for c in caches)), before, strict=True):
-        np.testing.assert_array_equal(be.to_numpy(kept), was)
-    assert be.to_numpy(X).shape == (6, BIG[1])
+    assert be._workspace.nbytes > 0
+    for array, was in zip(held, before, strict=True):
+        np.testing.assert_array_equal(be.to_numpy(array), was)
 
 
 @pytest.mark.parametrize(("name", "dtype"), RECYCLING, ids=[f"{n}-{d}" for n, d in RECYCLING])
 def test_fit_gives_the_memory_back_when_it_ends(name, dtype):
     be = _backend(name, dtype)
     net = xnn.Network([6, 256, 3], seed=1, backend=name, dtype=dtype)
-    net.step(*net.inputs(*_data(BIG[1])), 0.05)
+    net.step(*net.inputs(*_data(net, M)), 0.05)
     assert be._workspace.nbytes > 0  # a step keeps its big temporaries for the next one
-    net.fit(*_data(BIG[1]), iterations=2, progress=False)
+    net.fit(*_data(net, M), iterations=2, progress=False)
     assert be._workspace.nbytes == 0
 
 
-def test_every_backend_takes_recycle_and_free_workspace_without_changing_results(be):
-    """The contract's no-op default (python, dask, cupy) and the numpy/numba workspace alike."""
+def test_every_backend_accepts_recycle_and_free_workspace(be):
+    """A smoke test of the contract's two methods everywhere (no-ops on python, dask, cupy): they take
+    any arrays, big or small, and leave training's results as they were."""
     nets = [xnn.Network([3, 5, 1], seed=0, backend=be.name, dtype=be.dtype) for _ in range(2)]
-    X, Y = nets[0].inputs(*_data(40, n_x=3, n_y=1))
+    X, Y = nets[0].inputs(*_data(nets[0], 40))
     costs = []
     for i, net in enumerate(nets):
         for _ in range(3):
             costs.append(net.step(X, Y, 0.1, compute_cost=True))
             if i:
-                be.recycle(be.zeros((4, 4)), be.ones((3,)))
-                be.free_workspace()
+                be.recycle(be.zeros((4, 4)), be.ones((3,)), be.zeros((5, MIN_BYTES // 20 + 1)))
+        be.free_workspace()
     assert costs[:3] == costs[3:]
