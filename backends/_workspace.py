@@ -23,6 +23,7 @@ import numpy as np
 from backends._array_ops import Array
 
 MIN_BYTES = 1 << 20  # smaller arrays come from the allocator's heap, already mapped: nothing to gain
+MIN_SIZE = MIN_BYTES // 8  # elements below which no float array is big enough to be kept
 PER_SHAPE = 2  # one step needs at most two (n, m) outputs of one shape at once (Z and dA_prev)
 MAX_BYTES = 1 << 30
 
@@ -109,7 +110,9 @@ class Recycling:
     def _matmul_into(self, a: Array, b: Array) -> Array:
         """a @ b by `self.xp` for 2-D a, b, written into a recycled array when the workspace has one."""
         ws = self._workspace
-        out = None if ws is None or not ws.nbytes else self._spare_product(a, b)  # tiny nets: no lookup
+        if ws is None or not ws.nbytes or a.shape[0] * b.shape[-1] < MIN_SIZE:
+            return self.xp.matmul(a, b)  # small products (a tiny net's) pay no lookup
+        out = self._spare_product(a, b)
         return self.xp.matmul(a, b) if out is None else self.xp.matmul(a, b, out=out)
 
     def _spare_product(self, a: Any, b: Any) -> np.ndarray | None:
@@ -117,4 +120,7 @@ class Recycling:
         ws = self._workspace
         if ws is None or not ws.nbytes or a.ndim != 2 or b.ndim != 2:
             return None
-        return ws.take((a.shape[0], b.shape[1]), np.result_type(a.dtype, b.dtype))
+        dtype = a.dtype if a.dtype == b.dtype else np.result_type(a.dtype, b.dtype)
+        if a.shape[0] * b.shape[1] * dtype.itemsize < MIN_BYTES:
+            return None  # never kept: a small net pays no lookup while big arrays wait in the workspace
+        return ws.take((a.shape[0], b.shape[1]), dtype)
