@@ -234,3 +234,18 @@ def test_every_backend_accepts_recycle_and_free_workspace(be):
                 be.recycle(be.zeros((4, 4)), be.ones((3,)), be.zeros((5, MIN_BYTES // 20 + 1)))
         be.free_workspace()
     assert costs[:3] == costs[3:]
+
+
+@pytest.mark.parametrize(("name", "dtype"), RECYCLING, ids=[f"{n}-{d}" for n, d in RECYCLING])
+def test_small_products_never_look_in_the_workspace(name, dtype, monkeypatch):
+    """A tiny net's matmuls skip the lookup even while big arrays wait in the workspace."""
+    be = _backend(name, dtype)
+    be.recycle(big(dtype))
+    assert be._workspace.nbytes > 0
+    net = xnn.Network([2, 4, 1], seed=0, backend=name, dtype=dtype)
+    X, Y = net.inputs(*_data(net, 400))
+    with monkeypatch.context() as patch:
+        taken = _spy_takes(patch)
+        net.step(X, Y, 0.1)
+    assert taken == []
+    be.free_workspace()
