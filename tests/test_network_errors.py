@@ -126,3 +126,19 @@ def test_step_checks_shapes_cheaply():
     Xb, Yb = net.inputs(X, Y)
     with pytest.raises(ValueError, match=r"Y is \(1, 10\) but X is \(3, 5\)"):
         net.step(Xb[:, :5], Yb, 0.1)
+
+
+@pytest.mark.parametrize(
+    ("x_shape", "y_shape", "match"),
+    [
+        ((3, 10), (1, 10), r"Y is \(1, 10\) but X is \(3, 10\): expected Y \(2, 10\).*one row per output"),
+        ((3, 10), (10,), r"Y is \(10,\) but X is \(3, 10\): expected Y \(2, 10\)"),
+        ((3, 10), (2, 9), r"expected Y \(2, 10\)"),
+        ((3,), (2, 1), r"X has shape \(3,\) but must be 2-D \(n_x, m\) = \(3, m\).*X\.reshape\(3, 1\)"),
+    ],
+)
+def test_step_rejects_backend_arrays_of_the_wrong_shape(be, x_shape, y_shape, match):
+    """net.step takes backend arrays as they are: a Y with too few rows once broadcast silently."""
+    net = xnn.Network([3, 4, 2], backend=be.name, dtype=be.dtype)
+    with pytest.raises(ValueError, match=match):
+        net.step(be.asarray(np.ones(x_shape)), be.asarray(np.ones(y_shape)), 0.1)

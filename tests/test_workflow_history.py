@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+import xnn
 from backends.numpy_backend import NumpyBackend
 from xnn.history import KEYS, EpochLogs, History
 
@@ -98,3 +99,15 @@ def test_float32_scalars_become_python_floats():
     history.record(cost=be.asarray(np.float32(0.25)), seconds=np.float64(0.5))
     assert history.cost == [0.25] and type(history.cost[0]) is float and history.seconds == [0.5]
     assert "n_iter_=1" in repr(history) and set(KEYS) >= set(history.as_dict())
+
+
+def test_recorded_accuracy_is_the_argmax_accuracy_even_on_ties():
+    """A zero-initialised softmax net gives every class the same probability: argmax picks class 0,
+    so the recorded accuracy is the share of class 0 (ties once counted as right: 1.0)."""
+    rng = np.random.default_rng(0)
+    X, y = rng.standard_normal((4, 60)), np.repeat([0, 1, 2], 20)[None, :]
+    net = xnn.Network([4, 6, 3], output="softmax", init="zeros", dtype="float64")
+    net.fit(X, y, learning_rate=1e-12, iterations=2, validation_data=(X, y), progress=False)
+    assert net.accuracy(X, y) == pytest.approx(1 / 3)
+    assert net.history_.accuracy == pytest.approx([1 / 3, 1 / 3])
+    assert net.history_.val_accuracy == pytest.approx([1 / 3, 1 / 3])

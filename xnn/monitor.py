@@ -61,8 +61,8 @@ def _pair(net: Any, validation_data: Any) -> tuple[Any, Any]:
 def accuracy(be: Any, AL: Any, Y: Any, output: str) -> Any:
     """Fraction of examples right as a backend scalar: argmax class (softmax), all units (sigmoid)."""
     one, zero = be.ones(()), be.zeros(())
-    if output == "softmax":  # wrong where some class beats the true one's probability
-        wrong = be.greater(be.max(AL, axis=0), be.sum(be.multiply(AL, Y), axis=0))
+    if output == "softmax":  # the argmax class, ties to the first, as net.accuracy and predict
+        wrong = be.greater(be.abs(be.subtract(be.argmax(AL, 0), be.argmax(Y, 0))), be.full((), 0.5))
     else:
         predicted = be.where(be.greater(AL, be.full((), 0.5)), one, zero)
         wrong = be.greater(be.max(be.abs(be.subtract(predicted, Y)), axis=0), be.full((), 0.5))

@@ -204,7 +204,7 @@ class Network(Inference):
         X (n_x, m) and Y (n_L, m) are backend arrays (see `inputs`); returns the cost before the
         update as a backend scalar (read it with `be.item` when you need it), or None.
         """
-        if X.shape[0] != self.layer_dims[0] or X.shape[1] != Y.shape[1]:
+        if X.ndim != 2 or X.shape[0] != self.layer_dims[0] or Y.shape != (self.layer_dims[-1], X.shape[1]):
             check_data_shapes(X.shape, Y.shape, self.layer_dims[0], self.layer_dims[-1])
         be, acts, lambd = self.be, self.activations, self.lambd
         masks = None if self._dropout is None else self._dropout.masks(be, X.shape[1])

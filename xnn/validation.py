@@ -172,6 +172,11 @@ def host_matrix(data: Any, name: str) -> np.ndarray:
 
 def check_data_shapes(X_shape: tuple, Y_shape: tuple | None, n_x: int, n_y: int) -> None:
     """X (n_x, m) and Y (n_y, m) agree with the network and with each other."""
+    if len(X_shape) != 2:
+        raise ValueError(
+            f"X has shape {tuple(X_shape)} but must be 2-D (n_x, m) = ({n_x}, m), one column per "
+            f"example; a single example is X.reshape({n_x}, 1)"
+        )
     if X_shape[0] != n_x:
         raise ValueError(
             f"X has {X_shape[0]} rows but the network expects n_x = layer_dims[0] = {n_x}: X must be "
@@ -181,10 +186,11 @@ def check_data_shapes(X_shape: tuple, Y_shape: tuple | None, n_x: int, n_y: int)
         raise ValueError(f"X has no examples (shape {tuple(X_shape)}); need at least one column")
     if Y_shape is None:
         return
-    if Y_shape[0] != n_y or Y_shape[1] != X_shape[1]:
+    if tuple(Y_shape) != (n_y, X_shape[1]):
+        fix = "reshape labels with Y.reshape(1, -1)" if n_y == 1 else f"one row per output unit ({n_y})"
         raise ValueError(
             f"Y is {tuple(Y_shape)} but X is {tuple(X_shape)}: expected Y ({n_y}, {X_shape[1]}), "
-            "one label column per example column of X; reshape labels with Y.reshape(1, -1)"
+            f"one label column per example column of X; {fix}"
         )
 
 
