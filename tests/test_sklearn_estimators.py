@@ -145,3 +145,18 @@ def test_single_class_and_unfitted_use_are_refused():
         NetworkClassifier().fit(np.zeros((4, 2)), np.ones(4))
     with pytest.raises(NotFittedError):
         NetworkClassifier().predict(np.zeros((1, 2)))
+
+
+def test_a_backend_instance_sets_the_dtype_whatever_the_data(iris):
+    """float64 data into an estimator given a float32 backend instance: the instance's dtype wins
+    (the data's dtype is only a default for backends given by name)."""
+    import backends
+
+    X, y = iris
+    clf = NetworkClassifier(
+        hidden_layer_sizes=(8,), max_iter=3, backend=backends.get_backend("numpy", "float32")
+    )
+    with pytest.warns(ConvergenceWarning):
+        clf.fit(X.astype(np.float64), y)
+    assert clf.network_.be.dtype == np.float32
+    assert clf.predict(X).shape == (X.shape[0],)

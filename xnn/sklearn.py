@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from backends import Backend
 from xnn.errors import MissingDependencyError, require
 
 _sklearn = require("sklearn", "data", "xnn.sklearn's estimators")
@@ -117,7 +118,7 @@ class _NetworkEstimator(BaseEstimator):
             keep_prob=self.keep_prob,
             seed=seed,
             backend=self.backend,
-            dtype=self.dtype or dtype,
+            dtype=self.dtype or (None if isinstance(self.backend, Backend) else dtype),  # an instance has one
         )
 
     def _fit_network(self, X: np.ndarray, Y: np.ndarray, n_outputs: int) -> None:
