@@ -49,11 +49,13 @@ def test_regularisation_and_decay_options_reach_the_network(capsys, tmp_path):
     np.testing.assert_allclose(net.history["learning_rate"], [1.0] * 5 + [0.5] * 5 + [1 / 3] * 2)
 
 
-def test_resume_continues_the_saved_run(capsys, tmp_path):
+@pytest.mark.parametrize("seed", [(), ("--seed", "7")], ids=["default-seed", "seed-7"])
+def test_resume_continues_the_saved_run(capsys, tmp_path, seed):
+    """--resume without --seed splits the data with the checkpoint's seed: the same train/test split."""
     first, second = tmp_path / "a.npz", tmp_path / "b.npz"
     common = ("--dataset", "moons", "--optimizer", "adam", "--learning-rate", "0.01", "--batch-size", "64",
               "--dtype", "float64", "--quiet")  # fmt: skip
-    assert run(capsys, "train", *common, "--iterations", "6", "--save", str(first))[0] == 0
+    assert run(capsys, "train", *common, *seed, "--iterations", "6", "--save", str(first))[0] == 0
     code, out, err = run(
         capsys, "train", *common, "--iterations", "4", "--resume", str(first), "--save", str(second)
     )
@@ -63,7 +65,7 @@ def test_resume_continues_the_saved_run(capsys, tmp_path):
         in out
     )
     straight = tmp_path / "c.npz"
-    assert run(capsys, "train", *common, "--iterations", "10", "--save", str(straight))[0] == 0
+    assert run(capsys, "train", *common, *seed, "--iterations", "10", "--save", str(straight))[0] == 0
     resumed, expected = xnn.Network.load(second), xnn.Network.load(straight)
     for key, value in expected.parameters.items():
         np.testing.assert_array_equal(resumed.parameters[key], value, err_msg=key)

@@ -18,6 +18,8 @@ from xnn.cli_training import (
     describe_training,
     fit_options,
     report_validation,
+    resume,
+    split_seed,
     use_scheduler,
 )
 from xnn.errors import MissingDependencyError, TrainingDivergedError
@@ -134,7 +136,13 @@ def add_train_options(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help=f"{names} | h5:TRAIN.h5[,TEST.h5] (default planar)",
     )
-    data("--seed", type=int, default=0, metavar="N", help="seeds the weights, split and shuffles (default 0)")
+    data(
+        "--seed",
+        type=int,
+        metavar="N",
+        help="seeds the weights, split and shuffles (default 0; with --resume, the checkpoint's seed, "
+        "so the train/test split is the one it was trained on)",
+    )
     net = parser.add_argument_group("network (left out: the dataset's defaults, listed below)").add_argument
     net(
         "--layers", nargs="*", metavar="N", help="hidden layer sizes (e.g. 20 7 5); none: logistic regression"
@@ -208,7 +216,7 @@ def build_network(args: argparse.Namespace, settings: dict[str, Any], dims: list
         output=settings["output"],
         loss=args.loss,
         init=settings["init"],
-        seed=args.seed,
+        seed=0 if args.seed is None else args.seed,
         backend=args.backend,
         dtype=args.dtype,
         slope=args.slope,
@@ -216,15 +224,6 @@ def build_network(args: argparse.Namespace, settings: dict[str, Any], dims: list
         keep_prob=args.keep_prob[0] if len(args.keep_prob) == 1 else args.keep_prob,
         dropout_rng=args.dropout_rng,
     )
-
-
-def resume(args: argparse.Namespace) -> Any:
-    """The network saved at --resume, on --backend / --dtype: training continues where it stopped."""
-    import xnn
-
-    net = xnn.Network.load(args.resume, backend=args.backend, dtype=args.dtype)
-    print(f"resuming {args.resume}: {len(net.history['cost'])} epochs done, optimizer {net.optimizer!r}")
-    return net
 
 
 def _fit(args: argparse.Namespace, net: Any, lr: float, iterations: int, data: tuple) -> list[float]:
@@ -250,10 +249,11 @@ def train(args: argparse.Namespace) -> int:
     s = _settings(args)
     use_scheduler(args)
     check_outputs(args.save, args.plot, args.plot_boundary)  # before any training time is spent
-    data = load_dataset(args.dataset, seed=args.seed)
+    resumed = resume(args) if args.resume else None
+    data = load_dataset(args.dataset, seed=split_seed(args.seed, resumed))
     check_two_features(args.plot_boundary, data[0])
     dims = [data[0].shape[0], *s["layers"], output_units(s["output"], data[1])]
-    net = resume(args) if args.resume else build_network(args, s, dims)
+    net = resumed or build_network(args, s, dims)
     dims = net.layer_dims
     lr = s["learning_rate"]
     print(

@@ -1,5 +1,5 @@
 """The training options of `xnn train`: optimizer, learning-rate decay, L2, dropout, validation and early
-stopping (grouped in --help)."""
+stopping (grouped in --help), and resuming from a checkpoint."""
 
 from __future__ import annotations
 
@@ -94,3 +94,20 @@ def use_scheduler(args: argparse.Namespace) -> None:
             "add --backend dask (or set XNN_BACKEND=dask)"
         )
     os.environ["DASK_SCHEDULER_ADDRESS"] = args.scheduler
+
+
+def resume(args: argparse.Namespace) -> Any:
+    """The network saved at --resume, on --backend / --dtype: training continues where it stopped."""
+    import xnn
+
+    net = xnn.Network.load(args.resume, backend=args.backend, dtype=args.dtype)
+    print(f"resuming {args.resume}: {len(net.history['cost'])} epochs done, optimizer {net.optimizer!r}")
+    return net
+
+
+def split_seed(seed: int | None, resumed: Any) -> int:
+    """--seed, else a resumed checkpoint's own seed (the split it was trained on: a different one
+    would hand some of its test examples to training), else 0."""
+    if seed is not None:
+        return seed
+    return resumed.seed if resumed is not None and isinstance(resumed.seed, int) else 0
