@@ -105,13 +105,13 @@ def gather(src: np.ndarray, out: np.ndarray, layout: tuple[np.ndarray, ...]) -> 
 def as_c(x: Any, dtype: Any = None) -> np.ndarray:
     """x as a C-contiguous ndarray of `dtype` (default: its own), copied by the gather kernel."""
     x = np.asarray(x)
-    dtype = x.dtype if dtype is None else np.dtype(dtype)
+    dtype = (x.dtype if dtype is None else np.dtype(dtype)).newbyteorder("=")  # results: native order
     if x.flags.c_contiguous and x.dtype == dtype:
         return x
     if x.size == 0:
         return np.empty(x.shape, dtype)
-    if x.dtype == np.float16:  # numba has no float16: NumPy converts it, and the kernels take over
-        return np.ascontiguousarray(x, dtype)
+    if "e" in (x.dtype.char, dtype.char) or not x.dtype.isnative:  # numba reads neither float16 nor
+        return np.ascontiguousarray(x, dtype)  # byte-swapped data: NumPy converts, the kernels take over
     source = (x.reshape(1), ()) if x.ndim == 0 else dense_source(x)
     if source is None:  # a strided slice, not a permutation of contiguous memory: NumPy packs it
         source = flat(np.ascontiguousarray(x)), tuple(c_strides(x.shape))
@@ -268,7 +268,7 @@ def cost(kind: int, AL: Any, Y: Any, scale: float, lo: float = 0.0, hi: float = 
 
 def copy(x: np.ndarray) -> np.ndarray:
     """Independent C-contiguous copy of x, by the gather kernel."""
-    if not x.flags.c_contiguous:
+    if not (x.flags.c_contiguous and x.dtype.isnative):
         return as_c(x)
     out = np.empty(x.shape, x.dtype)
     if out.size:

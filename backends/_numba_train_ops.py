@@ -107,14 +107,19 @@ def _split(shape: tuple[int, ...], axis: int) -> tuple[int, int, int]:
     return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
 
 
+def compiled_reads(x: np.ndarray) -> bool:
+    """Whether numba's kernels can read x: not float16, not byte-swapped (callers fall back to NumPy)."""
+    return x.dtype.char != "e" and x.dtype.isnative
+
+
 def argmax(x: Any, axis: int) -> np.ndarray | None:
-    """First index of the maximum along `axis` as int64; None for non-numeric dtypes."""
+    """First index of the maximum along `axis` as int64; None where the kernel cannot read x."""
     x = np.asarray(x)
     axis = normalize_axes("argmax", axis, x.ndim)[0]
     outer, n, inner = _split(x.shape, axis)
     if n == 0:
         raise ValueError(f"argmax: axis {axis} of shape {x.shape} is empty; nothing to pick from")
-    if x.dtype.kind not in "fiu":
+    if x.dtype.kind not in "fiu" or not compiled_reads(x):
         return None
     out = np.empty((outer, inner), np.int64)
     if out.size:
@@ -123,10 +128,10 @@ def argmax(x: Any, axis: int) -> np.ndarray | None:
 
 
 def take(x: Any, indices: Any, axis: int) -> np.ndarray | None:
-    """x's slices at `indices` along `axis` (negatives from the end); None for non-numeric dtypes."""
+    """x's slices at `indices` along `axis` (negatives from the end); None where the kernel cannot read x."""
     x = np.asarray(x)
     axis = normalize_axes("take", axis, x.ndim)[0]
-    if x.dtype.kind not in "fiub":
+    if x.dtype.kind not in "fiub" or not compiled_reads(x):
         return None
     idx = np.asarray(indices, dtype=np.intp)
     outer, n, inner = _split(x.shape, axis)

@@ -45,7 +45,14 @@ class NumbaBackend(Recycling, HostStorage):
     """Compiled loops over numpy storage: one @njit kernel per op, prange above ~32k elements."""
 
     name = "numba"
-    _float = floating
+
+    def _float(self, x: Any) -> Any:
+        """`floating`'s rule, after a native-order copy of a byte-swapped array (e.g. '>f8' read from a
+        big-endian file): numba compiles for native byte order only, NumPy reads either."""
+        dtype = getattr(x, "dtype", None)
+        if dtype is not None and not dtype.isnative:
+            x = x.astype(dtype.newbyteorder("="))
+        return floating(self, x)
 
     # -- creation and transfer ------------------------------------------------------------------
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:

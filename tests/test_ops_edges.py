@@ -287,3 +287,31 @@ def test_where_takes_python_scalars_for_either_branch(be):
         )
         assert host(be, got).dtype == expected.dtype
         assert_close(be, got, expected)
+
+
+BYTE_SWAPPED = {
+    "add": lambda be, x, W: be.add(x, x),
+    "exp": lambda be, x, W: be.exp(x),
+    "matmul": lambda be, x, W: be.matmul(W, x),
+    "sum": lambda be, x, W: be.sum(x, axis=0),
+    "astype": lambda be, x, W: be.astype(x, np.float64),
+    "copy": lambda be, x, W: be.copy(x),
+    "take": lambda be, x, W: be.take(x, [2, 0], 1),
+    "argmax": lambda be, x, W: be.argmax(x, 0),
+    "reshape": lambda be, x, W: be.reshape(x, (3, 2)),
+    "linear_forward": lambda be, x, W: be.linear_forward(W, x, x[:, :1]),
+    "relu": lambda be, x, W: be.activation_forward(x, "relu"),
+}
+
+
+@pytest.mark.parametrize("op", list(BYTE_SWAPPED))
+def test_byte_swapped_arrays_compute_as_native_ones(be, op):
+    """A big-endian array (read from a file written on another machine) is a numpy array like any
+    other: every backend computes on it as on the native one (numba's kernels once raised TypingError)."""
+    x, W = cast(be, np.array([[1.5, -2.0, 3.0], [0.5, 4.0, -1.0]]), np.array([[1.0, 2.0], [-3.0, 0.5]]))
+    swapped = [a.astype(a.dtype.newbyteorder("S")) for a in (x, W)]
+    assert not swapped[0].dtype.isnative
+    want = host(be, BYTE_SWAPPED[op](be, x, W))
+    got = host(be, BYTE_SWAPPED[op](be, *swapped))
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype.newbyteorder("=") == want.dtype
