@@ -50,7 +50,7 @@ class Backend(ArrayOps):
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
         """Z where Z > 0 else slope * Z."""
-        return self.where(self.greater(Z, self.zeros(())), Z, self.multiply(Z, self.full((), slope)))
+        return self.where(self.greater(Z, self.zeros(())), Z, self.multiply(Z, float(slope)))
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * s * (1 - s) = dA * e / (1 + e)**2 with e = exp(-|Z|): no cancellation in the tails."""
@@ -60,9 +60,9 @@ class Backend(ArrayOps):
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * (1 - tanh(Z)**2) = dA * 4e / (1 + e)**2 with e = exp(-2|Z|): accurate in the tails."""
-        e = self.exp(self.multiply(self.abs(Z), self.full((), -2.0)))
+        e = self.exp(self.multiply(self.abs(Z), -2.0))
         d = self.add(self.ones(()), e)
-        return self.multiply(dA, self.divide(self.multiply(e, self.full((), 4.0)), self.multiply(d, d)))
+        return self.multiply(dA, self.divide(self.multiply(e, 4.0), self.multiply(d, d)))
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA where Z > 0 else exactly 0 (also for an inf/nan dA, and where Z is nan)."""
@@ -70,7 +70,7 @@ class Backend(ArrayOps):
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
         """dZ = dA where Z > 0 else slope * dA (Z nan counts as not > 0)."""
-        return self.where(self.greater(Z, self.zeros(())), dA, self.multiply(dA, self.full((), slope)))
+        return self.where(self.greater(Z, self.zeros(())), dA, self.multiply(dA, float(slope)))
 
     # -- fused neural-network ops (override for one pass instead of several) --------------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
@@ -83,10 +83,10 @@ class Backend(ArrayOps):
         """(dA_prev, dW, db) from dZ (n, m): dW = dZ A_prev.T / m + (lambd / m) W, db = row sums / m,
         dA_prev = W.T dZ (None unless need_dA_prev)."""
         m = dZ.shape[1]
-        inv_m = self.full((), 1.0 / m)
+        inv_m = 1.0 / m  # Python floats: NumPy's weak scalars, which keep a float32 dZ float32
         dW = self.multiply(self.matmul(dZ, self.transpose(A_prev)), inv_m)
         if lambd:
-            dW = self.add(dW, self.multiply(W, self.full((), lambd / m)))
+            dW = self.add(dW, self.multiply(W, lambd / m))
         db = self.multiply(self.sum(dZ, axis=1, keepdims=True), inv_m)
         dA_prev = self.matmul(self.transpose(W), dZ) if need_dA_prev else None
         return dA_prev, dW, db

@@ -18,6 +18,7 @@ from backends import _dask_layout as layout
 from backends._array_ops import ArrayOps
 from backends._base import Array, DTypeLike
 from backends._shapes import (
+    WEAK,
     Axis,
     Shape,
     broadcast_shape,
@@ -26,6 +27,7 @@ from backends._shapes import (
     check_reshape,
     check_transpose,
     normalize_axes,
+    weak_operands,
 )
 
 MAX_COLUMN_SHAPES = 64  # column chunkings remembered by m, so that Y follows X's chunks
@@ -58,9 +60,6 @@ def power(a: Any, b: Any) -> Any:
 
 def to_device_chunk(x: Any, inner: Any) -> Any:
     return inner.get().asarray(x, dtype=x.dtype)
-
-
-WEAK = (bool, int, float)  # Python scalars: NumPy casts them to the other operand's dtype
 
 
 class DaskArrayOps(ArrayOps):
@@ -178,12 +177,7 @@ class DaskArrayOps(ArrayOps):
     def _floats(self, a: Any, b: Any) -> tuple[da.Array, da.Array]:
         """Both operands as float dask arrays; a Python scalar takes the other operand's dtype, as
         NumPy's weak scalars do (float32 + 0.5 stays float32; np.asarray(0.5) alone is float64)."""
-        if type(a) in WEAK and type(b) not in WEAK:  # np.float64 is a float subclass, and not weak
-            b = self._float(b)
-            return self._lazy(np.asarray(a, b.dtype)), b
-        if type(b) in WEAK and type(a) not in WEAK:
-            a = self._float(a)
-            return a, self._lazy(np.asarray(b, a.dtype))
+        a, b = weak_operands(*(x if type(x) in WEAK else self._float(x) for x in (a, b)))
         return self._float(a), self._float(b)
 
     def _binary(self, func: Any, a: Array, b: Array, name: str, dtype: Any = None) -> Array:

@@ -126,6 +126,20 @@ def floating(be: Any, x: Any) -> Any:
     return x if dtype is None or dtype.char in "fd" else be.astype(x, be.dtype)
 
 
+WEAK = (bool, int, float)  # Python scalars: NumPy casts one to the other operand's dtype (NEP 50)
+
+
+def weak_operands(a: Any, b: Any) -> tuple[Any, Any]:
+    """(a, b) with a Python scalar beside an array made a 0-d numpy array of that array's dtype, as
+    NumPy does before computing (float32 [0.1] - 0.1 is exactly 0: the scalar is rounded first).
+    np.float64 is a float subclass but not weak: only the exact Python types count."""
+    if type(a) in WEAK and type(b) not in WEAK:
+        return np.asarray(a, b.dtype), b
+    if type(b) in WEAK and type(a) not in WEAK:
+        return a, np.asarray(b, a.dtype)
+    return a, b
+
+
 def writable_float(xp: Any, x: Any) -> bool:
     """Whether an op may write its float result over x: a writeable float32/float64 array of `xp` in
     native byte order (cupy arrays have no writeable flag: they always are)."""

@@ -30,6 +30,7 @@ from backends._shapes import (
     floating,
     normalize_axes,
     reduced_shape,
+    weak_operands,
 )
 
 
@@ -66,7 +67,7 @@ class PythonBackend(HostStorage):
     def _binary(
         self, op: str, f: Callable[[float, float], Any], a: Array, b: Array, dtype: Any = None
     ) -> Array:
-        a, b = self._float(a), self._float(b)  # a Python scalar stays one: NumPy's weak scalar
+        a, b = weak_operands(self._float(a), self._float(b))  # a Python scalar takes the array's dtype
         shape = broadcast_shape(op, np.shape(a), np.shape(b))
         av, bv = np.ravel(a).tolist(), np.ravel(b).tolist()
         ia, ib = offsets(shape, np.shape(a)), offsets(shape, np.shape(b))
@@ -141,7 +142,7 @@ class PythonBackend(HostStorage):
         return self._binary("greater", lambda x, y: x > y, a, b, bool)
 
     def where(self, cond: Array, a: Array, b: Array) -> Array:
-        a, b = self._float(a), self._float(b)  # Python scalars stay weak, as in NumPy
+        a, b = weak_operands(self._float(a), self._float(b))  # a Python scalar takes the array's dtype
         shape = broadcast_shape("where", np.shape(cond), np.shape(a), np.shape(b))
         cv, av, bv = (np.ravel(x).tolist() for x in (cond, a, b))
         index = zip(*(offsets(shape, np.shape(x)) for x in (cond, a, b)), strict=True)

@@ -259,13 +259,18 @@ def test_linear_forward_takes_a_python_scalar_bias(be):
     "op", ["add", "subtract", "multiply", "divide", "maximum", "minimum", "power", "greater"]
 )
 def test_binary_ops_take_a_python_scalar_on_either_side(be, op):
-    """As in NumPy: the scalar broadcasts, and the array's float dtype wins (no float64 promotion)."""
-    (x,) = cast(be, np.array([[1.0, -2.0, 3.5], [0.25, 4.0, -0.5]]))
-    for args in ((x, 1.5), (1.5, x)):
-        expected = quiet(getattr(np, op), *args)
-        got = getattr(be, op)(*(be.asarray(a) if isinstance(a, np.ndarray) else a for a in args))
-        assert host(be, got).dtype == expected.dtype
-        assert_close(be, got, expected)
+    """As in NumPy: the scalar broadcasts, and is rounded to the array's float dtype first (float32
+    [0.1] - 0.1 is exactly 0, 0.1 > 0.1 is False), which wins (no float64 promotion)."""
+    (x,) = cast(be, np.array([[1.0, -2.0, 0.1], [0.25, 4.0, 1e30]]))
+    for scalar in (1.5, 0.1, 1e-46):
+        for args in ((x, scalar), (scalar, x)):
+            expected = quiet(getattr(np, op), *args)
+            got = quiet(getattr(be, op), *(be.asarray(a) if isinstance(a, np.ndarray) else a for a in args))
+            assert host(be, got).dtype == expected.dtype
+            if op == "power":  # the one op whose float32 result may differ from float64's by an ulp
+                assert_close(be, got, expected)
+            else:  # exactly representable arithmetic on the rounded scalar: equal bits
+                np.testing.assert_array_equal(host(be, got), expected, err_msg=f"{op}{args}")
 
 
 def test_a_numpy_scalar_operand_is_not_weak(be):
@@ -315,3 +320,19 @@ def test_byte_swapped_arrays_compute_as_native_ones(be, op):
     got = host(be, BYTE_SWAPPED[op](be, *swapped))
     np.testing.assert_array_equal(got, want)
     assert got.dtype.newbyteorder("=") == want.dtype
+
+
+def test_activation_constants_are_weak_scalars(be):
+    """The slope and the constants inside the activations do not change a float32 or float64 input's
+    dtype, nor round its values to the backend's dtype (NumPy's weak scalars, as the oracle's)."""
+    other = np.float64 if be.dtype == np.float32 else np.float32
+    Z = np.array([[-3.0, 2.0, -0.7]], dtype=other)
+    dA = np.array([[0.5, -1.0, 2.0]], dtype=other)
+    cases = {
+        "leaky_relu": (be.leaky_relu(Z, 0.01), np.where(Z > 0, Z, Z * 0.01)),
+        "leaky_relu_backward": (be.leaky_relu_backward(dA, Z, 0.01), np.where(Z > 0, dA, dA * 0.01)),
+        "tanh_backward": (be.tanh_backward(dA, Z), (dA / np.cosh(Z.astype(np.float64)) ** 2).astype(other)),
+    }
+    for name, (got, want) in cases.items():
+        assert host(be, got).dtype == want.dtype, name
+        np.testing.assert_allclose(host(be, got), want, rtol=8 * np.finfo(other).eps, err_msg=name)
