@@ -115,7 +115,7 @@ def linear_forward(inner: Inner, W: da.Array, A: da.Array, b: da.Array) -> da.Ar
     A = rows_whole(A)
     return da.blockwise(
         under_errstate(linear_forward_chunk), "ij", one_chunk(W), "ik", A, "kj", one_chunk(b), "il",
-        dtype=A.dtype, meta=_meta(A, 2), inner=inner,
+        dtype=np.result_type(W.dtype, A.dtype, b.dtype), meta=_meta(A, 2), inner=inner,
     )  # fmt: skip
 
 

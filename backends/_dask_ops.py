@@ -21,6 +21,7 @@ from backends._shapes import (
     WEAK,
     Axis,
     Shape,
+    as_shape,
     broadcast_shape,
     check_broadcast_to,
     check_matmul,
@@ -130,24 +131,28 @@ class DaskArrayOps(ArrayOps):
         return value if isinstance(value, np.ndarray | np.generic) else self.inner.get().to_numpy(value)
 
     def zeros(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        shape = as_shape(shape)
         if self.on_device:  # small on a GPU (scalars, masks): made on the host, moved once
             return self.asarray(np.zeros(shape, dtype=self._dt(dtype)), dtype=self._dt(dtype))
-        return da.zeros(shape, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
+        return da.zeros(shape, dtype=self._dt(dtype), chunks=self._chunks_for(shape))
 
     def ones(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        shape = as_shape(shape)
         if self.on_device:  # small on a GPU (scalars, masks): made on the host, moved once
             return self.asarray(np.ones(shape, dtype=self._dt(dtype)), dtype=self._dt(dtype))
-        return da.ones(shape, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
+        return da.ones(shape, dtype=self._dt(dtype), chunks=self._chunks_for(shape))
 
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
+        shape = as_shape(shape)
         if self.on_device:
             return self.asarray(np.full(shape, fill_value, dtype=self._dt(dtype)), dtype=self._dt(dtype))
-        return da.full(shape, fill_value, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
+        return da.full(shape, fill_value, dtype=self._dt(dtype), chunks=self._chunks_for(shape))
 
     def empty(self, shape: Shape, dtype: DTypeLike = None) -> Array:
+        shape = as_shape(shape)
         if self.on_device:  # small on a GPU (scalars, masks): made on the host, moved once
             return self.asarray(np.empty(shape, dtype=self._dt(dtype)), dtype=self._dt(dtype))
-        return da.empty(shape, dtype=self._dt(dtype), chunks=self._chunks_for(tuple(shape)))
+        return da.empty(shape, dtype=self._dt(dtype), chunks=self._chunks_for(shape))
 
     def astype(self, x: Array, dtype: DTypeLike) -> Array:
         return self._lazy(x).astype(np.dtype(dtype))

@@ -3,6 +3,7 @@ one place, one wording of errors."""
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -124,6 +125,11 @@ def floating(be: Any, x: Any) -> Any:
     Used as a method (`_float = floating`) by every backend."""
     dtype = getattr(x, "dtype", None)
     return x if dtype is None or dtype.char in "fd" else be.astype(x, be.dtype)
+
+
+def as_shape(shape: Any) -> tuple[int, ...]:
+    """A shape as a tuple: an int n is (n,), as NumPy's creation functions take it."""
+    return (int(shape),) if isinstance(shape, numbers.Integral) else tuple(shape)
 
 
 WEAK = (bool, int, float)  # Python scalars: NumPy casts one to the other operand's dtype (NEP 50)

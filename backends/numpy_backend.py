@@ -62,6 +62,8 @@ class NumpyBackend(Recycling, Backend):
 
     def _linear(self, W: Array, A: Array, b: Array) -> Array:
         Z = self._matmul_into(W, A)
+        if getattr(b, "dtype", Z.dtype) != Z.dtype and self.xp.result_type(Z.dtype, b.dtype) != Z.dtype:
+            return Z + b  # a wider bias (float64 on float32 products) widens Z, as W @ A + b does
         Z += b  # in place into the matmul's output: no second (n, m) temporary
         return Z
 

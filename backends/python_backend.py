@@ -20,6 +20,7 @@ from backends._host_storage import HostStorage
 from backends._shapes import (
     Axis,
     Shape,
+    as_shape,
     broadcast_shape,
     c_strides,
     check_broadcast_to,
@@ -76,7 +77,7 @@ class PythonBackend(HostStorage):
 
     # -- creation and transfer ------------------------------------------------------------------
     def full(self, shape: Shape, fill_value: float, dtype: DTypeLike = None) -> Array:
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        shape = as_shape(shape)
         size = math.prod(shape)
         return self._out([fill_value for _ in range(size)], shape, dtype)
 

@@ -336,3 +336,20 @@ def test_activation_constants_are_weak_scalars(be):
     for name, (got, want) in cases.items():
         assert host(be, got).dtype == want.dtype, name
         np.testing.assert_allclose(host(be, got), want, rtol=8 * np.finfo(other).eps, err_msg=name)
+
+
+def test_a_wider_bias_widens_linear_forward_as_numpy_does(be):
+    """float32 W, A with a float64 b: W @ A + b is float64 in NumPy; the in-place bias add once
+    rounded b to float32 (numpy, dask)."""
+    W, A = np.ones((2, 3), np.float32), np.full((3, 4), 0.1, np.float32)
+    b = np.full((2, 1), 0.1)
+    got = host(be, be.linear_forward(W, A, b))
+    assert got.dtype == np.float64
+    np.testing.assert_allclose(got, W @ A + b, rtol=4 * np.finfo(np.float32).eps)
+    assert abs(got[0, 0] - (W @ A)[0, 0] - 0.1) < 1e-8  # the bias itself was not rounded to float32
+
+
+@pytest.mark.parametrize("make", ["zeros", "ones", "empty"])
+def test_creation_takes_an_int_shape(be, make):
+    assert host(be, getattr(be, make)(5)).shape == (5,)
+    assert host(be, be.full(np.int64(3), 2.0)).tolist() == [2.0, 2.0, 2.0]
