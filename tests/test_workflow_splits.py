@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -84,8 +86,31 @@ def test_validation_fraction_outside_the_open_interval_is_refused(bad):
 
 def test_too_small_a_validation_set_for_the_classes_says_what_fraction_works():
     labels = _labels([10] * 10)
-    with pytest.raises(ValueError, match=r"expects less than one example.*between 0\.1 and 0\.9"):
+    with pytest.raises(ValueError, match=r"expects less than one example.*above 0\.09 and at most 0\.9\b"):
         splits.split_indices(100, 0.05, 0, labels)
+
+
+@given(counts=st.lists(st.integers(2, 12), min_size=2, max_size=4), fraction=st.floats(0.01, 0.99))
+def test_the_fractions_a_refusal_suggests_work_and_none_means_none(counts, fraction):
+    """The interval in the message is exact: both its ends split; "no validation_fraction" only when
+    no validation size keeps every class on both sides."""
+    labels, m = _labels(counts), sum(counts)
+    try:
+        splits.split_indices(m, fraction, 0, labels)
+        return
+    except ValueError as e:
+        message = str(e)
+    if "single example" in message or "both sets need" in message:
+        return
+    found = re.search(r"above ([0-9.e-]+) and at most ([0-9.e-]+)", message)
+    if found is None:
+        assert "no validation_fraction can" in message, message
+        assert not any(min(counts) * min(n, m - n) >= m for n in range(1, m))
+        return
+    low, high = (float(v) for v in found.groups())
+    for works in (high, np.nextafter(low, 1.0)):  # the printed ends: both must split
+        train, val = splits.split_indices(m, float(works), 0, labels)
+        assert train.size and val.size
 
 
 def test_a_class_with_one_example_cannot_be_stratified():

@@ -1,4 +1,5 @@
-"""The divergence guard: stop training whose cost explodes, and leave the last finite parameters in place."""
+"""The divergence guard: stop training whose cost explodes, and put back the parameters of the last check
+that passed (checks read a window of costs at once: one host sync per window, not per step)."""
 
 from __future__ import annotations
 

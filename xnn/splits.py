@@ -50,13 +50,29 @@ def _check_stratifiable(labels: np.ndarray, n_val: int) -> None:
         )
     short = (counts * n_val < m) | (counts * (m - n_val) < m)
     if short.any():
-        low = 1 / counts.min()
+        c = int(counts.min())  # n_val works for every class iff m / c <= n_val <= m - m / c
+        lo_n, hi_n = math.ceil(m / c), math.floor(m - m / c)
+        fix = (
+            "use a validation_fraction above {} and at most {}".format(*_inside((lo_n - 1) / m, hi_n / m))
+            if lo_n <= hi_n
+            else f"no validation_fraction can, with {m} examples"
+        )
         raise ValueError(
             f"a validation set of {n_val} of {m} examples expects less than one example of class(es) "
-            f"{classes[short][:5].tolist()} (the smallest class has {counts.min()} examples) on one side "
-            f"of the split, which could then miss them; use a validation_fraction between {low:.3g} and "
-            f"{1 - low:.3g}, or pass validation_data"
+            f"{classes[short][:5].tolist()} (the smallest class has {c} examples) on one side "
+            f"of the split, which could then miss them; {fix}, or pass validation_data"
         )
+
+
+def _inside(low: float, high: float) -> tuple[float, float]:
+    """low rounded up and high rounded down to the fewest decimals (3 to 9) that keep low < high: the
+    printed interval holds only fractions that work."""
+    for digits in range(3, 10):
+        scale = 10**digits
+        up, down = math.ceil(low * scale) / scale, math.floor(high * scale) / scale
+        if up < down:
+            return up, down
+    return low, high
 
 
 def split_indices(

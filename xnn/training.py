@@ -75,9 +75,10 @@ def fit(
     only). callbacks: objects with on_epoch_end(epoch, logs) -> True to stop (xnn.callbacks).
     net.history_ is this fit's History (cost, val_cost, accuracy, val_accuracy, learning_rate,
     seconds, and scikit-learn's loss_curve_, validation_scores_, best_validation_score_, n_iter_).
-    Raises TrainingDivergedError, with the last finite parameters restored (and the optimizer's state
-    reset), when the cost becomes NaN or infinite or grows past 4x its first value (and by more than 1);
-    CallbackError when a callback raises (training stops at that epoch).
+    Raises TrainingDivergedError, with the parameters of the last passed check (every <= 20 iterations)
+    restored and the optimizer's state reset, when the cost becomes NaN or infinite or grows past 4x
+    its first value (and by more than 1); CallbackError when a callback raises (training stops at
+    that epoch).
     """
     lr0 = check_positive_number("learning_rate", learning_rate)
     iterations = check_count("iterations", iterations)
