@@ -24,6 +24,7 @@ __all__ = [
     "Backend",
     "DTypeLike",
     "bce_epsilon",
+    "clip_epsilon",
     "check_activation",
 ]
 
@@ -133,7 +134,7 @@ class Backend(ArrayOps):
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
         """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m), AL clipped off 0 and 1; m = 0: nan."""
-        eps = bce_epsilon(self.dtype)
+        eps = clip_epsilon(AL, self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
         one = self.ones(())
         terms = self.add(
@@ -144,14 +145,14 @@ class Backend(ArrayOps):
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost."""
-        eps = bce_epsilon(self.dtype)
+        eps = clip_epsilon(AL, self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
         one = self.ones(())
         return self.subtract(self.divide(self.subtract(one, Y), self.subtract(one, AL)), self.divide(Y, AL))
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
         """Cost -sum(Y log AL) / m over (C, m): AL softmax probabilities, Y one-hot; AL clipped at eps."""
-        AL = self.clip(AL, bce_epsilon(self.dtype), 1.0)
+        AL = self.clip(AL, clip_epsilon(AL, self.dtype), 1.0)
         return self.negative(self._per_example(self.sum(self.multiply(Y, self.log(AL))), AL.shape[-1]))
 
     def softmax_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
@@ -249,3 +250,11 @@ def backward_from_output(activation: str, slope: float = 0.01) -> bool:
 def bce_epsilon(dtype: np.dtype) -> float:
     """Smallest clip that keeps log(AL) and log(1 - AL) finite in `dtype`."""
     return 1e-7 if np.dtype(dtype).itemsize <= 4 else 1e-15
+
+
+def clip_epsilon(AL: Array, backend_dtype: np.dtype) -> float:
+    """bce_epsilon of the dtype AL is clipped in: its own float32/float64, else the backend's (ints,
+    bools and float16 compute in it). A float32 AL on a float64 backend clipped at 1 - 1e-15 would
+    round to 1 and log(1 - AL) to -inf."""
+    dtype = getattr(AL, "dtype", None)
+    return bce_epsilon(dtype if dtype is not None and dtype.char in "fd" else backend_dtype)

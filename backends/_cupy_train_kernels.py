@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from backends._base import bce_epsilon
+from backends._base import clip_epsilon
 from backends._shapes import normalize_axes
 from backends._train_checks import prepare_update
 
@@ -177,7 +177,7 @@ def categorical_cross_entropy(cp: Any, AL: Any, Y: Any, dtype: Any) -> Any:
     if AL.shape != Y.shape or not AL.shape or AL.shape[-1] == 0 or not _floats(AL, Y):
         return None
     t = AL.dtype.type
-    args = {"AL": AL, "Y": Y, "lo": t(bce_epsilon(dtype)), "scale": t(-1.0 / AL.shape[-1])}
+    args = {"AL": AL, "Y": Y, "lo": t(clip_epsilon(AL, dtype)), "scale": t(-1.0 / AL.shape[-1])}
     kernel = categorical_cross_entropy_kernel(cp)
     return launch(cp, "categorical_cross_entropy", kernel, args, (), AL.dtype)
 

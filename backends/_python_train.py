@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from backends._base import bce_epsilon
+from backends._base import clip_epsilon
 from backends._shapes import normalize_axes
 from backends._train_checks import prepare_update
 
@@ -89,7 +89,7 @@ def softmax_backward(dA: np.ndarray, Z: np.ndarray) -> np.ndarray:
 
 def categorical_cross_entropy(AL: np.ndarray, Y: np.ndarray, dtype: Any) -> np.ndarray:
     """0-d -sum over every entry of y * log(clip(a, eps, 1)), divided by m = AL.shape[-1]."""
-    eps = bce_epsilon(dtype)
+    eps = clip_epsilon(AL, dtype)
     total = 0.0
     for a, y in zip(AL.ravel().tolist(), Y.ravel().tolist(), strict=True):
         p = 1.0 if a > 1.0 else (eps if a < eps else a)  # nan compares false and stays nan

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from backends._base import bce_epsilon
+from backends._base import clip_epsilon
 from backends._shapes import writable_float
 from backends._train_checks import prepare_update
 
@@ -84,7 +84,7 @@ def softmax(xp: Any, Z: Array) -> Array:
 @quiet
 def categorical_cross_entropy(xp: Any, AL: Array, Y: Array, dtype: Any) -> Array:
     """-sum(Y log clip(AL, eps, 1)) / m, eps for the backend's dtype, with one temporary."""
-    terms = xp.clip(AL, bce_epsilon(dtype), 1.0)
+    terms = xp.clip(AL, clip_epsilon(AL, dtype), 1.0)
     xp.log(terms, out=terms)
     terms *= Y
     return -(xp.sum(terms) / AL.shape[-1])

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from backends import INSTALL_HINTS, BackendUnavailableError
-from backends._base import Array, DTypeLike, bce_epsilon
+from backends._base import Array, DTypeLike, clip_epsilon
 from backends._shapes import Shape, check_update, matmul_shape
 from backends.numpy_backend import NumpyBackend
 
@@ -175,7 +175,7 @@ class CupyBackend(NumpyBackend):
         AL, Y = self._float(AL), self._float(Y)
         dt = np.result_type(AL.dtype, Y.dtype)
         AL, Y, t = AL.astype(dt, copy=False), Y.astype(dt, copy=False), dt.type
-        eps = bce_epsilon(self.dtype)
+        eps = clip_epsilon(AL, self.dtype)
         try:
             return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / (shape[-1] if shape else 1)))
         except TypeError as e:
@@ -184,7 +184,7 @@ class CupyBackend(NumpyBackend):
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost, one kernel. (1, m)."""
-        eps = bce_epsilon(self.dtype)
+        eps = clip_epsilon(AL, self.dtype)
         return self._fused("binary_cross_entropy_backward", AL, Y, scalars=(eps, 1.0 - eps))
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:

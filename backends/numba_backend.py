@@ -25,7 +25,7 @@ except Exception as e:  # a broken install (e.g. llvmlite/numpy mismatch) fails 
 
 from backends import _numba_notice  # noqa: F401  (registers the one-time compile notice)
 from backends import _numba_ops as ops
-from backends._base import Array, DTypeLike, bce_epsilon
+from backends._base import Array, DTypeLike, clip_epsilon
 from backends._host_storage import HostStorage
 from backends._numba_layout import broadcast_layout
 from backends._shapes import (
@@ -231,12 +231,12 @@ class NumbaBackend(Recycling, HostStorage):
         """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m) in one pass, AL clipped as the base."""
         if np.shape(AL) != np.shape(Y):
             return super().binary_cross_entropy(AL, Y)
-        eps = bce_epsilon(self.dtype)
+        eps = clip_epsilon(AL, self.dtype)
         return ops.cost(0, self._float(AL), self._float(Y), -1.0, eps, 1.0 - eps)
 
     def binary_cross_entropy_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = (1 - Y) / (1 - AL) - Y / AL in one pass, AL clipped as in the cost."""
-        eps = bce_epsilon(self.dtype)
+        eps = clip_epsilon(AL, self.dtype)
         dAL = ops.pair("bce_backward", self._float(AL), self._float(Y), eps, 1.0 - eps)
         return super().binary_cross_entropy_backward(AL, Y) if dAL is None else dAL
 
@@ -265,7 +265,7 @@ class NumbaBackend(Recycling, HostStorage):
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
         AL, Y = self._float(AL), self._float(Y)
-        cost = self._numba_train.categorical_cross_entropy(AL, Y, bce_epsilon(self.dtype))
+        cost = self._numba_train.categorical_cross_entropy(AL, Y, clip_epsilon(AL, self.dtype))
         return super().categorical_cross_entropy(AL, Y) if cost is None else cost
 
     def momentum_update_(

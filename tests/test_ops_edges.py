@@ -353,3 +353,18 @@ def test_a_wider_bias_widens_linear_forward_as_numpy_does(be):
 def test_creation_takes_an_int_shape(be, make):
     assert host(be, getattr(be, make)(5)).shape == (5,)
     assert host(be, be.full(np.int64(3), 2.0)).tolist() == [2.0, 2.0, 2.0]
+
+
+def test_cross_entropies_stay_finite_for_an_al_of_the_other_float_dtype(be):
+    """AL of exactly 0 and 1 in the dtype the backend does not use: the clip follows AL's dtype (a
+    float32 AL clipped at 1 - 1e-15, a float64 bound, rounds back to 1 and log(1 - AL) to -inf)."""
+    other = np.float64 if be.dtype == np.float32 else np.float32
+    AL = np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 0.5]], dtype=other)
+    Y = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.0]], dtype=other)
+    costs = {
+        "bce": be.binary_cross_entropy(AL, Y),
+        "bce_backward": be.binary_cross_entropy_backward(AL, Y),
+        "cce": be.categorical_cross_entropy(AL, Y),
+    }
+    for name, got in costs.items():
+        assert np.all(np.isfinite(host(be, got))), (name, host(be, got))
