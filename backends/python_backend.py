@@ -18,6 +18,7 @@ from backends import _python_scalars as scalar
 from backends._base import Array, DTypeLike
 from backends._host_storage import HostStorage
 from backends._shapes import (
+    WEAK,
     Axis,
     Shape,
     as_shape,
@@ -62,7 +63,7 @@ class PythonBackend(HostStorage):
             return np.array(values, dtype=self.dtype if dtype is None else dtype).reshape(shape)
 
     def _unary(self, f: Callable[[float], float], x: Array) -> Array:
-        x = self._float(x)
+        x = self._float(np.asarray(x) if type(x) in WEAK else x)  # a Python scalar: a 0-d array
         return self._out([f(v) for v in x.ravel().tolist()], x.shape, x.dtype)
 
     def _binary(
@@ -128,7 +129,8 @@ class PythonBackend(HostStorage):
         return self._binary("multiply", lambda x, y: x * y, a, b)
 
     def divide(self, a: Array, b: Array) -> Array:
-        return self._binary("divide", scalar.divide, a, b)
+        kind = np.result_type(a, b).kind  # two Python ints divide to a float, as NumPy's true division
+        return self._binary("divide", scalar.divide, a, b, None if kind in "fc" else np.float64)
 
     def maximum(self, a: Array, b: Array) -> Array:
         return self._binary("maximum", scalar.maximum, a, b)

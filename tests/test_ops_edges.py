@@ -368,3 +368,12 @@ def test_cross_entropies_stay_finite_for_an_al_of_the_other_float_dtype(be):
     }
     for name, got in costs.items():
         assert np.all(np.isfinite(host(be, got))), (name, host(be, got))
+
+
+def test_python_scalars_alone_compute_as_numpy_does(be):
+    """Two Python ints divide to 2/3 (true division, as NumPy), and unary ops take a Python float."""
+    got = host(be, be.divide(2, 3))
+    assert got.dtype.kind == "f" and float(got) == pytest.approx(2 / 3, rel=1e-6)
+    for op, want in (("exp", np.exp(0.5)), ("tanh", np.tanh(0.5)), ("sigmoid", 1 / (1 + np.exp(-0.5)))):
+        assert float(host(be, getattr(be, op)(0.5))) == pytest.approx(want, rel=1e-6), op
+    assert float(host(be, be.relu(-0.5))) == 0.0
