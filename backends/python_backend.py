@@ -129,7 +129,8 @@ class PythonBackend(HostStorage):
         return self._binary("multiply", lambda x, y: x * y, a, b)
 
     def divide(self, a: Array, b: Array) -> Array:
-        kind = np.result_type(a, b).kind  # two Python ints divide to a float, as NumPy's true division
+        a, b = self._float(a), self._float(b)  # int arrays: the backend's float dtype
+        kind = np.result_type(a, b).kind  # two Python ints left: true division gives a float, as NumPy
         return self._binary("divide", scalar.divide, a, b, None if kind in "fc" else np.float64)
 
     def maximum(self, a: Array, b: Array) -> Array:
