@@ -159,7 +159,8 @@ def _abs(x, p, q):
 
 @njit(**_JIT)
 def _clip(x, p, q):
-    return q if x > q else (p if x < p else x)  # nan compares false both ways and stays nan
+    t = p if (p != p or p > x) else x  # np.maximum(x, lo), then np.minimum(., hi), as np.clip: a nan
+    return q if (q != q or q < t) else t  # x or bound gives nan, and lo > hi gives hi
 
 
 @njit(**_JIT)

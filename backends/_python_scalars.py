@@ -71,3 +71,10 @@ def sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
+
+
+def clip(v: float, lo: float, hi: float) -> float:
+    """np.clip of one value: maximum(v, lo), then minimum(., hi); a nan value or bound gives nan, and
+    lo > hi gives hi."""
+    t = lo if (lo != lo or lo > v) else v
+    return hi if (hi != hi or hi < t) else t

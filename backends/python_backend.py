@@ -154,7 +154,7 @@ class PythonBackend(HostStorage):
         return self._out(values, shape, np.result_type(a, b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        return self._unary(lambda v: hi if v > hi else (lo if v < lo else v), x)
+        return self._unary(lambda v: scalar.clip(v, lo, hi), x)
 
     # -- shape ----------------------------------------------------------------------------------
     def broadcast_to(self, x: Array, shape: Shape) -> Array:

@@ -377,3 +377,12 @@ def test_python_scalars_alone_compute_as_numpy_does(be):
     for op, want in (("exp", np.exp(0.5)), ("tanh", np.tanh(0.5)), ("sigmoid", 1 / (1 + np.exp(-0.5)))):
         assert float(host(be, getattr(be, op)(0.5))) == pytest.approx(want, rel=1e-6), op
     assert float(host(be, be.relu(-0.5))) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi"), [(np.nan, 1.0), (0.0, np.nan), (1.0, 0.0), (-np.inf, np.inf), (0.5, 0.5)]
+)
+def test_clip_follows_numpy_for_nan_and_crossed_bounds(be, lo, hi):
+    """np.clip is minimum(maximum(x, lo), hi): a nan bound gives nan everywhere, lo > hi gives hi."""
+    (x,) = cast(be, np.array([[-2.0, 0.25, 0.75, 3.0, np.nan, np.inf]]))
+    assert_close(be, be.clip(be.asarray(x), lo, hi), quiet(np.clip, x, lo, hi), ulps=0)
