@@ -28,6 +28,7 @@ from backends._shapes import (
     check_reshape,
     check_transpose,
     normalize_axes,
+    reduced_shape,
     weak_operands,
 )
 
@@ -286,6 +287,10 @@ class DaskArrayOps(ArrayOps):
         axes = normalize_axes("max", axis, x.ndim)
         if any(x.shape[k] == 0 for k in axes):
             raise ValueError(f"max: zero-size axis {axis} of shape {tuple(x.shape)} has no maximum")
+        if not axes:  # axis=(): nothing reduced, as NumPy (dask's max would add an axis)
+            return x
+        if x.size == 0:  # reducing non-empty axes of an empty array: an empty result, as NumPy
+            return self.zeros(reduced_shape(x.shape, axes, keepdims), x.dtype)
         return da.max(x, axis=axes, keepdims=keepdims)
 
     def mean(self, x: Array, axis: Axis = None, keepdims: bool = False) -> Array:

@@ -386,3 +386,14 @@ def test_clip_follows_numpy_for_nan_and_crossed_bounds(be, lo, hi):
     """np.clip is minimum(maximum(x, lo), hi): a nan bound gives nan everywhere, lo > hi gives hi."""
     (x,) = cast(be, np.array([[-2.0, 0.25, 0.75, 3.0, np.nan, np.inf]]))
     assert_close(be, be.clip(be.asarray(x), lo, hi), quiet(np.clip, x, lo, hi), ulps=0)
+
+
+@pytest.mark.parametrize(
+    ("shape", "axis", "keepdims"),
+    [((3, 0), (), False), ((0, 4), 1, False), ((0, 4), 1, True), ((2, 0, 3), 2, False)],
+)
+def test_max_over_non_empty_axes_of_an_empty_array_is_empty(be, shape, axis, keepdims):
+    """As NumPy: only reducing a zero-size axis has no maximum; axis=() reduces nothing."""
+    x = np.zeros(shape, be.dtype)
+    got = host(be, be.max(be.asarray(x), axis=axis, keepdims=keepdims))
+    assert got.shape == np.max(x, axis=axis, keepdims=keepdims).shape
