@@ -138,3 +138,14 @@ def relu_backward_inplace(xp: Any, dA: Array, Z: Array) -> Array:
         xp.negative(k.view(xp.int8), out=mk, casting="unsafe")  # 1 -> -1: all bits set where Z > 0
         xp.bitwise_and(grad[start:stop], mk, out=grad[start:stop])
     return dA
+
+
+def tanh_backward(xp: Any, dA: Array, Z: Array) -> Array:
+    """dZ = dA / cosh(Z)**2: 1 - tanh(Z)**2 without cancelling in the tails, in as few passes."""
+    with np.errstate(over="ignore"):  # cosh overflows where the derivative underflows to 0
+        s = xp.cosh(Z)
+    if not isinstance(s, xp.ndarray):  # a 0-d Z gives a NumPy scalar, which out= cannot take
+        s = xp.asarray(s)
+    xp.reciprocal(s, out=s)
+    s *= s
+    return dA * s

@@ -224,8 +224,8 @@ class NumpyBackend(Recycling, Backend):
         """dA's bits kept where Z > 0, zeroed elsewhere: exactly 0 there even for an inf or nan dA (which
         dA * (Z > 0) would turn into nan), and branch-free (np.where is ~10x slower on random signs)."""
         dA = self._float(dA)
-        if dA.size <= self.RELU_SELECT_MAX:  # small: one select beats five bit ops on call overhead
-            return self.xp.where(Z > 0, dA, dA.dtype.type(0))
+        if getattr(dA, "size", 0) <= self.RELU_SELECT_MAX:  # small or a scalar: one select beats five
+            return self.xp.where(Z > 0, dA, 0)  # bit ops on call overhead; 0 takes dA's dtype (weak)
         bits = np.dtype(f"i{dA.dtype.itemsize}")
         keep = (Z > 0).view(np.uint8).astype(bits)
         keep *= -1  # all ones where Z > 0
@@ -244,12 +244,7 @@ class NumpyBackend(Recycling, Backend):
         return self._float(dA) * e
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
-        """dZ = dA / cosh(Z)**2: 1 - tanh(Z)**2 without cancelling in the tails, in as few passes."""
-        with np.errstate(over="ignore"):  # cosh overflows where the derivative underflows to 0
-            s = self.xp.cosh(self._float(Z))
-        self.xp.reciprocal(s, out=s)
-        s *= s
-        return self._float(dA) * s
+        return self._xp_train.tanh_backward(self.xp, self._float(dA), self._float(Z))
 
     def sgd_update_(self, param: Array, grad: Array, lr: float) -> Array:
         check_update("sgd_update_", param, grad)

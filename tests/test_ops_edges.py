@@ -397,3 +397,12 @@ def test_max_over_non_empty_axes_of_an_empty_array_is_empty(be, shape, axis, kee
     x = np.zeros(shape, be.dtype)
     got = host(be, be.max(be.asarray(x), axis=axis, keepdims=keepdims))
     assert got.shape == np.max(x, axis=axis, keepdims=keepdims).shape
+
+
+def test_activation_backwards_take_a_scalar_da_and_a_0d_z(be):
+    """relu_backward(1.0, Z) and tanh_backward(dA, Z) with a 0-d Z, as the composed formulas take them."""
+    (Z,) = cast(be, np.array([[-1.0, 0.5, 2.0]]))
+    assert_close(be, be.relu_backward(1.0, be.asarray(Z)), np.where(Z > 0, 1.0, 0.0))
+    Z0 = be.asarray(np.asarray(0.5, be.dtype))
+    got = host(be, be.tanh_backward(be.asarray(np.ones((1, 2), be.dtype)), Z0))
+    np.testing.assert_allclose(got, np.full((1, 2), 1 / np.cosh(0.5) ** 2), rtol=1e-6)
