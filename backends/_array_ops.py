@@ -163,7 +163,7 @@ class ArrayOps(abc.ABC):
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
         """x limited to [lo, hi] (nan stays nan)."""
-        return self.minimum(self.maximum(x, self.full((), lo)), self.full((), hi))
+        return self.minimum(self.maximum(x, float(lo)), float(hi))
 
     # -- shape ----------------------------------------------------------------------------------
     @abc.abstractmethod
@@ -197,7 +197,7 @@ class ArrayOps(abc.ABC):
         """Mean over `axis` (None: all); nan where it averages nothing."""
         axes = normalize_axes("mean", axis, len(x.shape))
         count = int(np.prod([x.shape[k] for k in axes], dtype=np.int64))
-        return self.divide(self.sum(x, axis, keepdims), self.full((), count))
+        return self.divide(self.sum(x, axis, keepdims), float(count))
 
     def argmax(self, x: Array, axis: int = 0) -> Array:
         """Index of the first maximum along `axis` as int64 (NaN counts as the maximum, as NumPy)."""

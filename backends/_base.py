@@ -41,37 +41,37 @@ class Backend(ArrayOps):
     def sigmoid(self, Z: Array) -> Array:
         """1 / (1 + exp(-Z)), computed from exp(-|Z|) so it never overflows."""
         e = self.exp(self.negative(self.abs(Z)))
-        one = self.ones(())
+        one = 1.0
         pos = self.divide(one, self.add(one, e))
-        return self.where(self.greater(Z, self.zeros(())), pos, self.multiply(e, pos))
+        return self.where(self.greater(Z, 0.0), pos, self.multiply(e, pos))
 
     def relu(self, Z: Array) -> Array:
         """max(Z, 0) (nan stays nan)."""
-        return self.maximum(Z, self.zeros(()))
+        return self.maximum(Z, 0.0)
 
     def leaky_relu(self, Z: Array, slope: float = 0.01) -> Array:
         """Z where Z > 0 else slope * Z."""
-        return self.where(self.greater(Z, self.zeros(())), Z, self.multiply(Z, float(slope)))
+        return self.where(self.greater(Z, 0.0), Z, self.multiply(Z, float(slope)))
 
     def sigmoid_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * s * (1 - s) = dA * e / (1 + e)**2 with e = exp(-|Z|): no cancellation in the tails."""
         e = self.exp(self.negative(self.abs(Z)))
-        d = self.add(self.ones(()), e)
+        d = self.add(1.0, e)
         return self.multiply(dA, self.divide(e, self.multiply(d, d)))
 
     def tanh_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA * (1 - tanh(Z)**2) = dA * 4e / (1 + e)**2 with e = exp(-2|Z|): accurate in the tails."""
         e = self.exp(self.multiply(self.abs(Z), -2.0))
-        d = self.add(self.ones(()), e)
+        d = self.add(1.0, e)
         return self.multiply(dA, self.divide(self.multiply(e, 4.0), self.multiply(d, d)))
 
     def relu_backward(self, dA: Array, Z: Array) -> Array:
         """dZ = dA where Z > 0 else exactly 0 (also for an inf/nan dA, and where Z is nan)."""
-        return self.where(self.greater(Z, self.zeros(())), dA, self.zeros(()))
+        return self.where(self.greater(Z, 0.0), dA, 0.0)
 
     def leaky_relu_backward(self, dA: Array, Z: Array, slope: float = 0.01) -> Array:
         """dZ = dA where Z > 0 else slope * dA (Z nan counts as not > 0)."""
-        return self.where(self.greater(Z, self.zeros(())), dA, self.multiply(dA, float(slope)))
+        return self.where(self.greater(Z, 0.0), dA, self.multiply(dA, float(slope)))
 
     # -- fused neural-network ops (override for one pass instead of several) --------------------
     def linear_forward(self, W: Array, A: Array, b: Array) -> Array:
@@ -130,13 +130,13 @@ class Backend(ArrayOps):
 
     # -- costs: sum over output units, divide by m (rule 7) -------------------------------------
     def _per_example(self, total: Array, m: int) -> Array:
-        return self.divide(total, self.full((), m))
+        return self.divide(total, float(m))
 
     def binary_cross_entropy(self, AL: Array, Y: Array) -> Array:
         """Cost -sum(Y log AL + (1-Y) log(1-AL)) / m over (n_L, m), AL clipped off 0 and 1; m = 0: nan."""
         eps = clip_epsilon(AL, self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
-        one = self.ones(())
+        one = 1.0
         terms = self.add(
             self.multiply(Y, self.log(AL)),
             self.multiply(self.subtract(one, Y), self.log(self.subtract(one, AL))),
@@ -147,7 +147,7 @@ class Backend(ArrayOps):
         """dAL = -(Y / AL - (1 - Y) / (1 - AL)), AL clipped as in the cost."""
         eps = clip_epsilon(AL, self.dtype)
         AL = self.clip(AL, eps, 1.0 - eps)
-        one = self.ones(())
+        one = 1.0
         return self.subtract(self.divide(self.subtract(one, Y), self.subtract(one, AL)), self.divide(Y, AL))
 
     def categorical_cross_entropy(self, AL: Array, Y: Array) -> Array:
@@ -162,9 +162,7 @@ class Backend(ArrayOps):
     def mean_squared_error(self, AL: Array, Y: Array) -> Array:
         """Cost sum((AL - Y)**2) / (2 m) over (n_L, m) (the 1/2 keeps the gradient clean); m = 0: nan."""
         d = self.subtract(AL, Y)
-        return self.multiply(
-            self._per_example(self.sum(self.multiply(d, d)), AL.shape[-1]), self.full((), 0.5)
-        )
+        return self.multiply(self._per_example(self.sum(self.multiply(d, d)), AL.shape[-1]), 0.5)
 
     def mean_squared_error_backward(self, AL: Array, Y: Array) -> Array:
         """dAL = AL - Y, the gradient of the per-example loss (AL - Y)**2 / 2."""

@@ -15,7 +15,7 @@ import numpy as np
 
 from backends import INSTALL_HINTS, BackendUnavailableError
 from backends._base import Array, DTypeLike, clip_epsilon
-from backends._shapes import Shape, check_update, matmul_shape
+from backends._shapes import WEAK, Shape, check_update, matmul_shape
 from backends.numpy_backend import NumpyBackend
 
 try:
@@ -96,6 +96,9 @@ class CupyBackend(NumpyBackend):
         """Kernel `name` on the arrays in one float dtype (a kernel's T is one type, NumPy's promotion
         of the inputs), the scalars (slope, clip bounds) in that dtype after them."""
         arrays = tuple(self._float(a) for a in arrays)
+        if any(type(a) in WEAK for a in arrays):  # a Python scalar takes the arrays' dtype (NumPy's weak
+            like = next((a.dtype for a in arrays if type(a) not in WEAK), self.dtype)  # rule), else ours
+            arrays = tuple(self.xp.asarray(a, dtype=like) if type(a) in WEAK else a for a in arrays)
         dt = np.result_type(*(a.dtype for a in arrays))
         return self._launch(name, *(a.astype(dt, copy=False) for a in arrays), *map(dt.type, scalars))
 
@@ -173,9 +176,9 @@ class CupyBackend(NumpyBackend):
         if math.prod(shape) == 0:
             return super().binary_cross_entropy(AL, Y)
         AL, Y = self._float(AL), self._float(Y)
+        eps = clip_epsilon(AL, self.dtype)  # AL's own dtype, before any promotion, as the other backends
         dt = np.result_type(AL.dtype, Y.dtype)
         AL, Y, t = AL.astype(dt, copy=False), Y.astype(dt, copy=False), dt.type
-        eps = clip_epsilon(AL, self.dtype)
         try:
             return binary_cross_entropy()(AL, Y, t(eps), t(1.0 - eps), t(-1.0 / (shape[-1] if shape else 1)))
         except TypeError as e:

@@ -221,7 +221,7 @@ class NumbaBackend(Recycling, HostStorage):
         inv_m = 1.0 / dZ.shape[1]
         dW = ops.gemm(dZ, np.asarray(A_prev).T, alpha=inv_m)
         if lambd:
-            dW = self.add(dW, self.multiply(W, self.full((), lambd * inv_m)))
+            dW = self.add(dW, self.multiply(W, lambd * inv_m))
         db = ops.row_sums(dZ, inv_m)
         W_T = np.asarray(W).T
         dA_prev = ops.gemm(W_T, dZ, out=self._spare_product(W_T, np.asarray(dZ))) if need_dA_prev else None

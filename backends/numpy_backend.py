@@ -12,6 +12,7 @@ import numpy as np
 
 from backends._base import Array, Backend, DTypeLike
 from backends._shapes import (
+    WEAK,
     Axis,
     Shape,
     broadcast_error,
@@ -154,7 +155,7 @@ class NumpyBackend(Recycling, Backend):
         return self._broadcast("where", self.xp.where, cond, self._float(a), self._float(b))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
-        return self.xp.clip(self._float(x), lo, hi)
+        return self.xp.minimum(self.xp.maximum(self._float(x), lo), hi)  # np.clip's own definition
 
     # -- shape ----------------------------------------------------------------------------------
     def broadcast_to(self, x: Array, shape: Shape) -> Array:
@@ -223,8 +224,8 @@ class NumpyBackend(Recycling, Backend):
     def relu_backward(self, dA: Array, Z: Array) -> Array:
         """dA's bits kept where Z > 0, zeroed elsewhere: exactly 0 there even for an inf or nan dA (which
         dA * (Z > 0) would turn into nan), and branch-free (np.where is ~10x slower on random signs)."""
-        dA = self._float(dA)
-        if getattr(dA, "size", 0) <= self.RELU_SELECT_MAX:  # small or a scalar: one select beats five
+        dA = self.xp.asarray(dA, dtype=self._float(Z).dtype) if type(dA) in WEAK else self._float(dA)
+        if dA.size <= self.RELU_SELECT_MAX:  # small or a scalar: one select beats five
             return self.xp.where(Z > 0, dA, 0)  # bit ops on call overhead; 0 takes dA's dtype (weak)
         bits = np.dtype(f"i{dA.dtype.itemsize}")
         keep = (Z > 0).view(np.uint8).astype(bits)

@@ -425,3 +425,21 @@ def test_sgd_update_rejects_a_broadcastable_gradient_before_any_kernel(fake_be):
     with pytest.raises(ValueError, match=r"grad has shape \(1, 3\) but param has shape \(2, 3\)"):
         be.sgd_update_(be.ones((2, 3)), be.ones((1, 3)), 0.1)
     assert cp.built_kernels == []
+
+
+def test_fused_kernels_take_python_scalars_as_weak(fake_be, monkeypatch):
+    """relu_backward(1.0, Z), sigmoid(0.5): a Python scalar goes to the kernel as a device array of the
+    other operand's dtype (NumPy's weak rule), or of the backend's when alone; it once raised
+    AttributeError. The fake kernels compute nothing: the values are checked on a GPU by the `be`
+    tests in test_ops_edges.py (scalar dA, Python scalars alone)."""
+    be, cp = fake_be
+    launched = []
+    monkeypatch.setattr(type(be), "_launch", lambda self, name, *args: launched.append((name, args)))
+    Z = be.asarray(np.array([[-1.0, 0.5, 2.0]]))
+    be.relu_backward(1.0, Z)
+    be.sigmoid(0.5)
+    assert [name for name, _ in launched] == ["relu_backward", "sigmoid"]
+    for name, args in launched:
+        arrays = [a for a in args if isinstance(a, cp.ndarray)]
+        assert len(arrays) == (2 if name == "relu_backward" else 1), name
+        assert {a.dtype for a in arrays} == {np.dtype(np.float32)}, name
