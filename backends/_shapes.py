@@ -135,15 +135,17 @@ def as_shape(shape: Any) -> tuple[int, ...]:
 WEAK = (bool, int, float)  # Python scalars: NumPy casts one to the other operand's dtype (NEP 50)
 
 
-def weak_operands(a: Any, b: Any) -> tuple[Any, Any]:
-    """(a, b) with a Python scalar beside an array made a 0-d numpy array of that array's dtype, as
-    NumPy does before computing (float32 [0.1] - 0.1 is exactly 0: the scalar is rounded first).
+def weak_operands(*operands: Any, xp: Any = np, alone: Any = None) -> tuple[Any, ...]:
+    """The operands with each Python scalar beside an array made a 0-d `xp` array of the first array's
+    dtype, as NumPy does before computing (float32 [0.1] - 0.1 is exactly 0: the scalar is rounded
+    first). Scalars with no array beside them stay as they are, or take dtype `alone` when given.
     np.float64 is a float subclass but not weak: only the exact Python types count."""
-    if type(a) in WEAK and type(b) not in WEAK:
-        return np.asarray(a, b.dtype), b
-    if type(b) in WEAK and type(a) not in WEAK:
-        return a, np.asarray(b, a.dtype)
-    return a, b
+    if all(type(x) not in WEAK for x in operands):
+        return operands
+    like = next((x.dtype for x in operands if type(x) not in WEAK), alone)
+    if like is None:
+        return operands
+    return tuple(xp.asarray(x, like) if type(x) in WEAK else x for x in operands)
 
 
 def writable_float(xp: Any, x: Any) -> bool:

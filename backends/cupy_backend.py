@@ -15,7 +15,7 @@ import numpy as np
 
 from backends import INSTALL_HINTS, BackendUnavailableError
 from backends._base import Array, DTypeLike, clip_epsilon
-from backends._shapes import WEAK, Shape, check_update, matmul_shape
+from backends._shapes import Shape, check_update, matmul_shape, weak_operands
 from backends.numpy_backend import NumpyBackend
 
 try:
@@ -95,10 +95,7 @@ class CupyBackend(NumpyBackend):
     def _fused(self, name: str, *arrays: Array, scalars: tuple[float, ...] = ()) -> Array:
         """Kernel `name` on the arrays in one float dtype (a kernel's T is one type, NumPy's promotion
         of the inputs), the scalars (slope, clip bounds) in that dtype after them."""
-        arrays = tuple(self._float(a) for a in arrays)
-        if any(type(a) in WEAK for a in arrays):  # a Python scalar takes the arrays' dtype (NumPy's weak
-            like = next((a.dtype for a in arrays if type(a) not in WEAK), self.dtype)  # rule), else ours
-            arrays = tuple(self.xp.asarray(a, dtype=like) if type(a) in WEAK else a for a in arrays)
+        arrays = weak_operands(*(self._float(a) for a in arrays), xp=self.xp, alone=self.dtype)
         dt = np.result_type(*(a.dtype for a in arrays))
         return self._launch(name, *(a.astype(dt, copy=False) for a in arrays), *map(dt.type, scalars))
 

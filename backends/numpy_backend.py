@@ -24,6 +24,7 @@ from backends._shapes import (
     floating,
     floatings,
     matmul_shape,
+    weak_operands,
     writable_float,
 )
 from backends._workspace import Recycling
@@ -224,7 +225,9 @@ class NumpyBackend(Recycling, Backend):
     def relu_backward(self, dA: Array, Z: Array) -> Array:
         """dA's bits kept where Z > 0, zeroed elsewhere: exactly 0 there even for an inf or nan dA (which
         dA * (Z > 0) would turn into nan), and branch-free (np.where is ~10x slower on random signs)."""
-        dA = self.xp.asarray(dA, dtype=self._float(Z).dtype) if type(dA) in WEAK else self._float(dA)
+        if type(dA) in WEAK:  # a Python scalar dA takes Z's float dtype (the weak rule)
+            dA = weak_operands(dA, self._float(Z), xp=self.xp)[0]
+        dA = self._float(dA)
         if dA.size <= self.RELU_SELECT_MAX:  # small or a scalar: one select beats five
             return self.xp.where(Z > 0, dA, 0)  # bit ops on call overhead; 0 takes dA's dtype (weak)
         bits = np.dtype(f"i{dA.dtype.itemsize}")
