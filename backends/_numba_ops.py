@@ -102,6 +102,12 @@ def gather(src: np.ndarray, out: np.ndarray, layout: tuple[np.ndarray, ...]) -> 
     return out
 
 
+def compiled_reads(x: np.ndarray) -> bool:
+    """Whether numba's kernels can read x: not float16, not byte-swapped (callers let NumPy convert
+    it, or fall back to NumPy)."""
+    return x.dtype.char != "e" and x.dtype.isnative
+
+
 def as_c(x: Any, dtype: Any = None) -> np.ndarray:
     """x as a C-contiguous ndarray of `dtype` (default: its own), copied by the gather kernel."""
     x = np.asarray(x)
@@ -110,8 +116,8 @@ def as_c(x: Any, dtype: Any = None) -> np.ndarray:
         return x
     if x.size == 0:
         return np.empty(x.shape, dtype)
-    if "e" in (x.dtype.char, dtype.char) or not x.dtype.isnative:  # numba reads neither float16 nor
-        return np.ascontiguousarray(x, dtype)  # byte-swapped data: NumPy converts, the kernels take over
+    if dtype.char == "e" or not compiled_reads(x):  # numba writes no float16 and reads neither float16
+        return np.ascontiguousarray(x, dtype)  # nor byte-swapped data: NumPy converts
     source = (x.reshape(1), ()) if x.ndim == 0 else dense_source(x)
     if source is None:  # a strided slice, not a permutation of contiguous memory: NumPy packs it
         source = flat(np.ascontiguousarray(x)), tuple(c_strides(x.shape))
@@ -268,7 +274,7 @@ def cost(kind: int, AL: Any, Y: Any, scale: float, lo: float = 0.0, hi: float = 
 
 def copy(x: np.ndarray) -> np.ndarray:
     """Independent C-contiguous copy of x, by the gather kernel."""
-    if not (x.flags.c_contiguous and x.dtype.isnative):
+    if not (x.flags.c_contiguous and compiled_reads(x)):
         return as_c(x)
     out = np.empty(x.shape, x.dtype)
     if out.size:

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from backends import _numba_train as kt
-from backends._numba_ops import FLOATS, as_c, call, flat, float_dtype
+from backends._numba_ops import FLOATS, as_c, call, compiled_reads, flat, float_dtype
 from backends._shapes import normalize_axes
 from backends._train_checks import prepare_update
 
@@ -105,11 +105,6 @@ def categorical_cross_entropy(AL: Any, Y: Any, eps: float) -> np.ndarray | None:
 
 def _split(shape: tuple[int, ...], axis: int) -> tuple[int, int, int]:
     return math.prod(shape[:axis]), shape[axis], math.prod(shape[axis + 1 :])
-
-
-def compiled_reads(x: np.ndarray) -> bool:
-    """Whether numba's kernels can read x: not float16, not byte-swapped (callers fall back to NumPy)."""
-    return x.dtype.char != "e" and x.dtype.isnative
 
 
 def argmax(x: Any, axis: int) -> np.ndarray | None:

@@ -418,3 +418,10 @@ def test_activation_backwards_take_a_scalar_da_and_a_0d_z(be):
     Z0 = be.asarray(np.asarray(0.5, be.dtype))
     got = host(be, be.tanh_backward(be.asarray(np.ones((1, 2), be.dtype)), Z0))
     np.testing.assert_allclose(got, np.full((1, 2), 1 / np.cosh(0.5) ** 2), rtol=1e-6)
+
+
+def test_copy_keeps_a_float16_array(be):
+    """numba's kernels read no float16: its copy converts through NumPy, as its astype does."""
+    x = np.array([[0.5, -1.25, 3.0]], np.float16)
+    got = host(be, be.copy(be.asarray(x, dtype=np.float16)))
+    assert got.dtype == np.float16 and got.tolist() == x.tolist()
